@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/eksguard/eksguard/pkg/config"
+	"github.com/eksguard/eksguard/pkg/engine"
+	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/report"
+	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/scan"
+	"github.com/eksguard/eksguard/pkg/source/manifest"
+	"github.com/eksguard/eksguard/rules/all"
+	"github.com/eksguard/eksguard/rules/pss"
+)
+
+// outputFlags are the flags every command that writes a report shares.
+type outputFlags struct {
+	format         string
+	outputs        []string
+	color          string
+	showSuppressed bool
+}
+
+func (o *outputFlags) register(c *cobra.Command) {
+	c.Flags().StringVarP(&o.format, "format", "f", "table", "output format on stdout: "+strings.Join(report.Names(), ", "))
+	c.Flags().StringArrayVarP(&o.outputs, "output", "o", nil, "also write FORMAT=FILE (repeatable), e.g. -o sarif=eksguard.sarif")
+	c.Flags().StringVar(&o.color, "color", "auto", "colour in the table format: auto (only on a terminal), always, never")
+	c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
+}
+
+// writers opens every requested output. The caller closes the files.
+func (o *outputFlags) writers(stdout io.Writer) (report.Writer, []*os.File, error) {
+	var ws report.Multi
+	var files []*os.File
+	fail := func(err error) (report.Writer, []*os.File, error) {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, nil, err
+	}
+	f, err := report.Lookup(o.format)
+	if err != nil {
+		return fail(usageErr("--format: %v", err))
+	}
+	color := o.color == "always"
+	if o.color == "auto" {
+		if fd, ok := stdout.(interface{ Fd() uintptr }); ok {
+			color = isatty.IsTerminal(fd.Fd()) && os.Getenv("NO_COLOR") == ""
+		}
+	} else if o.color != "always" && o.color != "never" {
+		return fail(usageErr("--color %q: want auto, always or never", o.color))
+	}
+	ws = append(ws, f.New(stdout, report.Options{Color: color, ShowSuppressed: o.showSuppressed}))
+	for _, spec := range o.outputs {
+		name, file, ok := strings.Cut(spec, "=")
+		if !ok || file == "" {
+			return fail(usageErr("--output %q: want FORMAT=FILE", spec))
+		}
+		of, err := report.Lookup(name)
+		if err != nil {
+			return fail(usageErr("--output: %v", err))
+		}
+		fh, err := os.Create(file)
+		if err != nil {
+			return fail(usageErr("--output: %v", err))
+		}
+		files = append(files, fh)
+		ws = append(ws, of.New(fh, report.Options{ShowSuppressed: o.showSuppressed}))
+	}
+	return ws, files, nil
+}
+
+func newScan() *cobra.Command {
+	var (
+		out        outputFlags
+		failOn     string
+		pssLevel   string
+		pssVersion string
+		cfgFile    string
+		include    []string
+		exclude    []string
+	)
+	c := &cobra.Command{
+		Use:   "scan [PATH|-]...",
+		Short: "Check Kubernetes manifests (files, directories, stdin) against the rules",
+		Long: `Scan reads YAML and JSON Kubernetes objects from files and directories (or "-" for stdin):
+multi-document YAML, List kinds, Helm-rendered and Kustomize-built output. Every kind with a
+pod template is checked as a workload, init and ephemeral containers included.
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input errors.`,
+		Example: "  eksguard scan examples/\n  helm template ./chart | eksguard scan -\n  eksguard scan . --format sarif -o junit=eksguard.xml --fail-on high",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			explicit := cmd.Flags().Changed("config")
+			cfg, err := config.Load(cfgFile, explicit)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			settings := rule.DefaultSettings()
+			settings.AllowedRegistries = cfg.AllowedRegistries
+			pick := func(flag, fromFlag, fromCfg string) string {
+				if cmd.Flags().Changed(flag) || fromCfg == "" {
+					return fromFlag
+				}
+				return fromCfg
+			}
+			settings.PSSLevel = pick("pss-level", pssLevel, cfg.PSS.Level)
+			settings.PSSVersion = pick("pss-version", pssVersion, cfg.PSS.Version)
+			if _, err := pss.ParseLevelVersion(settings.PSSLevel, settings.PSSVersion); err != nil {
+				return usageErr("%v", err)
+			}
+			threshold, err := finding.ParseSeverity(pick("fail-on", failOn, cfg.FailOn))
+			if err != nil {
+				return usageErr("--fail-on: %v", err)
+			}
+			sel := rule.Selector{Include: append(cfg.Rules.Include, include...), Exclude: append(cfg.Rules.Exclude, exclude...)}
+			rules, err := all.Registry().Select(sel)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			exempter := config.NewExempter(cfg, time.Now())
+			w, files, err := out.writers(cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			defer func() {
+				for _, f := range files {
+					f.Close()
+				}
+			}()
+			opts := manifest.Options{Limits: manifest.DefaultLimits(), FullMetadata: cfg.NeedsLabels()}
+			run := &scan.Manifests{
+				Paths:   args,
+				Stdin:   cmd.InOrStdin(),
+				Options: opts,
+				Engine:  engine.New(rules, settings, exempter),
+				Header:  header(args, rules, settings),
+				Expired: exempter.Expired(),
+				FailOn:  threshold,
+			}
+			sum, err := run.Run(context.Background(), w)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			for _, f := range files {
+				if err := f.Close(); err != nil {
+					return &exitError{code: ExitUsage, err: err}
+				}
+			}
+			files = nil
+			return exitFor(sum)
+		},
+	}
+	out.register(c)
+	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
+	c.Flags().StringVar(&pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
+	c.Flags().StringVar(&pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
+	c.Flags().StringVar(&cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
+	c.Flags().StringSliceVar(&include, "rules", nil, "run only these rules: IDs, areas (pod) or tags (tag:cis)")
+	c.Flags().StringSliceVar(&exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+	return c
+}
+
+// exitFor maps a summary to the exit status.
+func exitFor(sum *report.Summary) error {
+	switch {
+	case sum.Stats.InputErrors > 0:
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%d inputs could not be read (listed in the report)", sum.Stats.InputErrors)}
+	case sum.Failed:
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}
+
+func header(inputs []string, rules []rule.Rule, s rule.Settings) *report.Header {
+	h := &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: inputs}
+	for _, r := range rules {
+		h.Rules = append(h.Rules, r.Meta())
+	}
+	sort.Slice(h.Rules, func(i, j int) bool { return h.Rules[i].ID < h.Rules[j].ID })
+	regs := "any (no allow-list: set allowedRegistries in .eksguard.yaml)"
+	if len(s.AllowedRegistries) > 0 {
+		regs = strings.Join(s.AllowedRegistries, ", ")
+	}
+	h.Settings = map[string]string{"pss-level": s.PSSLevel, "pss-version": s.PSSVersion, "allowed-registries": regs}
+	return h
+}

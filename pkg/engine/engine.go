@@ -1,0 +1,196 @@
+// Package engine runs selected rules over targets, contains rule panics, applies
+// exemptions and streams findings in input order.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/target"
+)
+
+// Exempter decides whether a finding is exempted. The config package implements it.
+type Exempter interface {
+	Exempt(f *finding.Finding, t target.Target) *finding.Suppression
+}
+
+// Engine runs a fixed set of rules.
+type Engine struct {
+	rules    []rule.Rule
+	byKind   map[target.Kind][]rule.Rule
+	settings rule.Settings
+	exempt   Exempter
+}
+
+// New builds an engine over the selected rules.
+func New(rules []rule.Rule, settings rule.Settings, exempt Exempter) *Engine {
+	e := &Engine{rules: rules, byKind: map[target.Kind][]rule.Rule{}, settings: settings, exempt: exempt}
+	for _, r := range rules {
+		k := r.Meta().Target
+		e.byKind[k] = append(e.byKind[k], r)
+	}
+	return e
+}
+
+// Rules returns the rules the engine runs.
+func (e *Engine) Rules() []rule.Rule { return e.rules }
+
+// rulesFor returns the rules that see t: those of its own kind, and object rules for every
+// target that is an object.
+func (e *Engine) rulesFor(t target.Target) []rule.Rule {
+	own := e.byKind[t.TargetKind()]
+	if t.TargetKind() == target.KindObject {
+		return own
+	}
+	if _, ok := t.(target.Objecter); ok {
+		return append(append([]rule.Rule(nil), e.byKind[target.KindObject]...), own...)
+	}
+	return own
+}
+
+// Check runs every applicable rule on one target and returns its findings, exemptions
+// applied. A rule that panics or errors yields an error finding, never a pass.
+func (e *Engine) Check(ctx context.Context, t target.Target) []finding.Finding {
+	ctx = rule.WithSettings(ctx, e.settings)
+	var out []finding.Finding
+	for _, r := range e.rulesFor(t) {
+		fs, err := runRule(ctx, r, t)
+		switch {
+		case errors.Is(err, rule.ErrNotApplicable):
+			continue
+		case err != nil:
+			m := r.Meta()
+			out = append(out, finding.Finding{
+				RuleID: m.ID, Status: finding.StatusError, Severity: m.Severity,
+				Subject: t.Subject(), Location: t.Locate(""),
+				Message: "rule could not evaluate this object: " + err.Error(),
+			})
+			continue
+		}
+		out = append(out, fs...)
+	}
+	if e.exempt != nil {
+		for i := range out {
+			if s := e.exempt.Exempt(&out[i], t); s != nil {
+				out[i].Suppressed = s
+				out[i].Status = finding.StatusSkip
+			}
+		}
+	}
+	return out
+}
+
+func runRule(ctx context.Context, r rule.Rule, t target.Target) (fs []finding.Finding, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error (panic: %v) at %s", p, panicSite(debug.Stack()))
+		}
+	}()
+	return r.Check(ctx, t)
+}
+
+func panicSite(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic(") && i+3 < len(lines) {
+			return strings.TrimSpace(lines[i+3])
+		}
+	}
+	return "unknown"
+}
+
+// Unit is one piece of input work (a file): Load runs in parallel with other units.
+type Unit struct {
+	Name string
+	Load func() Batch
+}
+
+// Batch is what a unit loaded.
+type Batch struct {
+	Targets []target.Target
+	Errors  []finding.InputError
+	Stats   Stats
+}
+
+// Stats count the input a run read.
+type Stats struct {
+	Files         int `json:"files"`
+	Documents     int `json:"documents"`
+	Objects       int `json:"objects"`
+	Workloads     int `json:"workloads"`
+	NotKubernetes int `json:"skippedFiles"` // files holding no Kubernetes object
+}
+
+// Add sums two stats.
+func (s *Stats) Add(o Stats) {
+	s.Files += o.Files
+	s.Documents += o.Documents
+	s.Objects += o.Objects
+	s.Workloads += o.Workloads
+	s.NotKubernetes += o.NotKubernetes
+}
+
+// Result is one unit's outcome.
+type Result struct {
+	Name     string
+	Findings []finding.Finding
+	Errors   []finding.InputError
+	Stats    Stats
+}
+
+// Run loads and checks units on all cores and calls emit with each unit's result in the
+// order the units arrive, holding at most a small window of results in memory so that
+// memory stays flat however many units there are.
+func (e *Engine) Run(ctx context.Context, units <-chan Unit, emit func(Result) error) error {
+	workers := runtime.GOMAXPROCS(0)
+	window := workers * 8
+	type slot struct {
+		done chan struct{}
+		res  Result
+	}
+	slots := make(chan *slot, window)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
+	go func() {
+		defer close(slots)
+		for u := range units {
+			s := &slot{done: make(chan struct{})}
+			select {
+			case slots <- s: // blocks when the window is full
+			case <-ctx.Done():
+				return
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(u Unit, s *slot) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				defer close(s.done)
+				b := u.Load()
+				s.res = Result{Name: u.Name, Errors: b.Errors, Stats: b.Stats}
+				for _, t := range b.Targets {
+					s.res.Findings = append(s.res.Findings, e.Check(ctx, t)...)
+				}
+			}(u, s)
+		}
+	}()
+	var err error
+	for s := range slots {
+		<-s.done
+		if err == nil {
+			err = emit(s.res)
+		}
+	}
+	wg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}

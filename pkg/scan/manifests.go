@@ -1,0 +1,100 @@
+// Package scan wires a source, the engine and the reporters into one run.
+package scan
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/eksguard/eksguard/pkg/engine"
+	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/report"
+	"github.com/eksguard/eksguard/pkg/source/manifest"
+)
+
+// Manifests is a scan of manifest files and directories.
+type Manifests struct {
+	Paths   []string
+	Stdin   io.Reader
+	Options manifest.Options
+	Engine  *engine.Engine
+	Header  *report.Header
+	// Expired exemptions to report.
+	Expired []report.ExpiredExemption
+	FailOn  finding.Severity
+}
+
+// Run scans and writes the report; it returns the summary.
+func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, error) {
+	start := time.Now()
+	if err := w.Begin(m.Header); err != nil {
+		return nil, err
+	}
+	sum := &report.Summary{Expired: m.Expired, FailOn: m.FailOn.String()}
+	units := make(chan engine.Unit)
+	var walkErrs []finding.InputError
+	go func() {
+		defer close(units)
+		walkErrs = manifest.Walk(m.Paths, func(in manifest.Input) {
+			select {
+			case units <- m.unit(in):
+			case <-ctx.Done():
+			}
+		})
+	}()
+	err := m.Engine.Run(ctx, units, func(r engine.Result) error {
+		sum.Stats.Stats.Add(r.Stats)
+		sum.Errors = append(sum.Errors, r.Errors...)
+		return emitGroups(r, w, sum, m.FailOn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sum.Errors = append(sum.Errors, walkErrs...)
+	sum.Stats.InputErrors = len(sum.Errors)
+	sum.Duration = time.Since(start)
+	if err := w.End(sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+func (m *Manifests) unit(in manifest.Input) engine.Unit {
+	return engine.Unit{Name: in.Name, Load: func() engine.Batch {
+		data, err := manifest.Read(in, m.Stdin, m.Options.Limits.MaxFileBytes)
+		if err != nil {
+			return engine.Batch{Errors: []finding.InputError{{Input: in.Name, Message: err.Error()}}, Stats: engine.Stats{Files: 1}}
+		}
+		res := manifest.Load(in.Name, data, m.Options)
+		st := engine.Stats{Files: 1, Documents: res.Documents, Objects: res.Objects, Workloads: res.Workloads}
+		if res.NotKubernetes {
+			st.NotKubernetes = 1
+		}
+		return engine.Batch{Targets: res.Targets, Errors: res.Errors, Stats: st}
+	}}
+}
+
+// emitGroups splits a file's findings into consecutive groups by subject.
+func emitGroups(r engine.Result, w report.Writer, sum *report.Summary, failOn finding.Severity) error {
+	var g *report.Group
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		sum.Stats.Count(f)
+		if f.Counts() && f.Severity >= failOn {
+			sum.Failed = true
+		}
+		if g == nil || g.Subject != f.Subject {
+			if g != nil {
+				if err := w.Group(g); err != nil {
+					return err
+				}
+			}
+			g = &report.Group{File: r.Name, Subject: f.Subject}
+		}
+		g.Findings = append(g.Findings, *f)
+	}
+	if g != nil {
+		return w.Group(g)
+	}
+	return nil
+}

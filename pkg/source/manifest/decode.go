@@ -1,0 +1,178 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
+	kyaml "sigs.k8s.io/yaml"
+
+	"github.com/eksguard/eksguard/pkg/target"
+)
+
+// objectHeader is the typed view of any object's type and metadata.
+type objectHeader struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Metadata   metav1.ObjectMeta `json:"metadata"`
+}
+
+// workloadKinds maps each kind that carries a pod spec to where the spec is.
+var workloadKinds = map[string]struct {
+	groups   []string // API groups the kind is served in (old groups included)
+	metaPath string
+	specPath string
+}{
+	"Pod":                   {[]string{""}, "metadata", "spec"},
+	"PodTemplate":           {[]string{""}, "template.metadata", "template.spec"},
+	"ReplicationController": {[]string{""}, "spec.template.metadata", "spec.template.spec"},
+	"Deployment":            {[]string{"apps", "extensions"}, "spec.template.metadata", "spec.template.spec"},
+	"StatefulSet":           {[]string{"apps"}, "spec.template.metadata", "spec.template.spec"},
+	"DaemonSet":             {[]string{"apps", "extensions"}, "spec.template.metadata", "spec.template.spec"},
+	"ReplicaSet":            {[]string{"apps", "extensions"}, "spec.template.metadata", "spec.template.spec"},
+	"Job":                   {[]string{"batch"}, "spec.template.metadata", "spec.template.spec"},
+	"CronJob":               {[]string{"batch"}, "spec.jobTemplate.spec.template.metadata", "spec.jobTemplate.spec.template.spec"},
+}
+
+// isWorkload reports whether apiVersion/kind carries a pod spec.
+func isWorkload(apiVersion, kind string) bool {
+	w, ok := workloadKinds[kind]
+	if !ok {
+		return false
+	}
+	group, _, hasGroup := strings.Cut(apiVersion, "/")
+	if !hasGroup {
+		group = ""
+	}
+	for _, g := range w.groups {
+		if g == group {
+			return true
+		}
+	}
+	return false
+}
+
+// isList reports whether the kind is a list of objects (v1 List or any FooList).
+func isList(kind string) bool { return kind == "List" || strings.HasSuffix(kind, "List") }
+
+// podOf decodes the pod metadata and spec of a workload from its JSON form.
+func podOf(kind string, js []byte) (*metav1.ObjectMeta, *corev1.PodSpec, error) {
+	strict := func(v any) error { return kjson.UnmarshalCaseSensitivePreserveInts(js, v) }
+	switch kind {
+	case "Pod":
+		var o corev1.Pod
+		err := strict(&o)
+		return &o.ObjectMeta, &o.Spec, err
+	case "PodTemplate":
+		var o corev1.PodTemplate
+		err := strict(&o)
+		return &o.Template.ObjectMeta, &o.Template.Spec, err
+	case "ReplicationController":
+		var o corev1.ReplicationController
+		err := strict(&o)
+		if o.Spec.Template == nil {
+			o.Spec.Template = &corev1.PodTemplateSpec{}
+		}
+		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, err
+	case "Deployment":
+		var o appsv1.Deployment
+		err := strict(&o)
+		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, err
+	case "StatefulSet":
+		var o appsv1.StatefulSet
+		err := strict(&o)
+		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, err
+	case "DaemonSet":
+		var o appsv1.DaemonSet
+		err := strict(&o)
+		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, err
+	case "ReplicaSet":
+		var o appsv1.ReplicaSet
+		err := strict(&o)
+		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, err
+	case "Job":
+		var o batchv1.Job
+		err := strict(&o)
+		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, err
+	case "CronJob":
+		var o batchv1.CronJob
+		err := strict(&o)
+		return &o.Spec.JobTemplate.Spec.Template.ObjectMeta, &o.Spec.JobTemplate.Spec.Template.Spec, err
+	}
+	return nil, nil, fmt.Errorf("kind %s carries no pod spec", kind)
+}
+
+// errDepth is returned when a document nests deeper than the limit.
+var errDepth = errors.New("nesting too deep")
+
+// walkNodes checks depth and collects duplicate keys, iteratively so that no input can
+// exhaust the stack.
+func walkNodes(root *yaml.Node, maxDepth int, offset int) ([]target.DuplicateKey, error) {
+	type item struct {
+		n     *yaml.Node
+		depth int
+		path  string
+	}
+	var dups []target.DuplicateKey
+	stack := []item{{root, 0, ""}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if it.depth > maxDepth {
+			return dups, fmt.Errorf("%w: more than %d levels at line %d", errDepth, maxDepth, it.n.Line+offset)
+		}
+		switch it.n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range it.n.Content {
+				stack = append(stack, item{c, it.depth, it.path})
+			}
+		case yaml.SequenceNode:
+			for i, c := range it.n.Content {
+				stack = append(stack, item{c, it.depth + 1, target.Index(it.path, i)})
+			}
+		case yaml.MappingNode:
+			var first map[string]int
+			if len(it.n.Content) > 2 {
+				first = make(map[string]int, len(it.n.Content)/2)
+			}
+			for i := 0; i+1 < len(it.n.Content); i += 2 {
+				k := it.n.Content[i]
+				key := k.Value
+				p := fieldPath(it.path, key)
+				if first != nil {
+					if l, dup := first[key]; dup && k.Kind == yaml.ScalarNode && key != "<<" {
+						dups = append(dups, target.DuplicateKey{Path: p, Line: k.Line + offset, FirstLine: l + offset})
+					} else {
+						first[key] = k.Line
+					}
+				}
+				stack = append(stack, item{it.n.Content[i+1], it.depth + 1, p})
+			}
+		}
+	}
+	return dups, nil
+}
+
+// fieldPath appends a key: plain identifiers as fields, anything else quoted.
+func fieldPath(path, key string) string {
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return target.Key(path, key)
+		}
+	}
+	if key == "" {
+		return target.Key(path, key)
+	}
+	return target.Field(path, key)
+}
+
+// yamlToJSON converts a document the way kubectl and the API server do (YAML 1.1 scalars
+// and last-wins duplicate keys), so eksguard judges the object that would be stored.
+func yamlToJSON(doc []byte) ([]byte, error) { return kyaml.YAMLToJSON(doc) }

@@ -1,0 +1,303 @@
+// Package manifest reads Kubernetes objects from YAML and JSON files (plain, multi-document,
+// List kinds, Helm-rendered and Kustomize-built output) and turns them into targets.
+//
+// Parsing strategy: most documents in real repositories are objects no rule reads in full
+// (CRDs, ConfigMaps, RBAC, ...). A line scanner reads their type and metadata without
+// parsing; only workloads, lists and documents the scanner cannot read exactly are parsed
+// in full. The scanner only ever declines, never decides differently from the parser.
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+	kjson "sigs.k8s.io/json"
+
+	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/target"
+)
+
+// Result is what one input yielded.
+type Result struct {
+	Name      string
+	Targets   []target.Target
+	Documents int // non-empty documents read
+	Objects   int // Kubernetes objects found (List items counted one by one)
+	Workloads int
+	// NotKubernetes is set when the input held no Kubernetes object at all.
+	NotKubernetes bool
+	Errors        []finding.InputError
+}
+
+// Options control how inputs are read.
+type Options struct {
+	Limits Limits
+	// FullMetadata reads labels and annotations of every object, not only of workloads:
+	// exemptions by label selector or annotation need them. It turns the fast path off.
+	FullMetadata bool
+}
+
+// Load reads one input's bytes. It never panics: a parser panic becomes an input error for
+// that document and the other documents are still read.
+func Load(name string, data []byte, opts Options) *Result {
+	lim := opts.Limits
+	res := &Result{Name: name}
+	if int64(len(data)) > lim.MaxFileBytes {
+		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", len(data), lim.MaxFileBytes)})
+		return res
+	}
+	if looksBinary(data) {
+		res.NotKubernetes = true
+		return res
+	}
+	docs := splitDocuments(data)
+	if len(docs) > lim.MaxDocuments {
+		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file holds %d documents, over the limit of %d; only the first %d are read", len(docs), lim.MaxDocuments, lim.MaxDocuments)})
+		docs = docs[:lim.MaxDocuments]
+	}
+	for _, d := range docs {
+		res.Documents++
+		loadDocument(res, d, opts)
+	}
+	if res.Objects == 0 && len(res.Errors) == 0 {
+		res.NotKubernetes = true
+	}
+	return res
+}
+
+// looksBinary reports a NUL byte or invalid text in the first 8 KiB.
+func looksBinary(data []byte) bool {
+	head := data
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	return bytes.IndexByte(head, 0) >= 0
+}
+
+func loadDocument(res *Result, d document, opts Options) {
+	lim := opts.Limits
+	offset := d.startLine - 1
+	fail := func(line int, format string, args ...any) {
+		res.Errors = append(res.Errors, finding.InputError{Input: res.Name, Line: line, Document: d.index, Message: fmt.Sprintf(format, args...)})
+	}
+	if len(d.data) > lim.MaxDocumentBytes {
+		fail(d.startLine, "document is %d bytes, over the %d-byte limit", len(d.data), lim.MaxDocumentBytes)
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			fail(d.startLine, "parser failed: %v (%s)", r, firstFrame(debug.Stack()))
+		}
+	}()
+	trimmed := bytes.TrimLeft(d.data, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		loadJSON(res, d, trimmed, lim, fail)
+		return
+	}
+	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) {
+		if h.apiVersion == "" || h.kind == "" {
+			return // not a Kubernetes object
+		}
+		res.Objects++
+		lines := map[string]int{"kind": h.kindLine, "metadata": h.metadataLine, "metadata.name": h.nameLine, "metadata.namespace": h.namespaceLine}
+		res.Targets = append(res.Targets, &target.Object{
+			APIVersion: h.apiVersion, Kind: h.kind,
+			Meta:   target.Meta{Name: h.name, Namespace: h.namespace},
+			Origin: target.Origin{File: res.Name, Document: d.index, Locator: &constLocator{offset: offset, lines: lines, first: 1}},
+		})
+		return
+	}
+	loadYAML(res, d, lim, fail)
+}
+
+// loadYAML parses a document in full: a yaml.v3 tree for positions and duplicate keys, and
+// the kubectl-compatible JSON form for the object's values.
+func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any)) {
+	offset := d.startLine - 1
+	var root yaml.Node
+	if err := yaml.Unmarshal(d.data, &root); err != nil {
+		line, msg := yamlErrorLine(err)
+		if line > 0 {
+			line += offset
+		} else {
+			line = d.startLine
+		}
+		fail(line, "malformed YAML: %s", msg)
+		return
+	}
+	if root.Kind == 0 {
+		return
+	}
+	dups, err := walkNodes(&root, lim.MaxDepth, offset)
+	if err != nil {
+		fail(d.startLine, "%v", err)
+		return
+	}
+	obj := resolve(&root)
+	if obj == nil || obj.Kind != yaml.MappingNode {
+		return // a scalar or list document is not a Kubernetes object
+	}
+	js, err := yamlToJSON(d.data)
+	if err != nil {
+		fail(d.startLine, "malformed YAML: %v", err)
+		return
+	}
+	addObject(res, d, js, &nodeLocator{root: obj, offset: offset}, dups, lim, "", fail)
+}
+
+// loadJSON reads a JSON document. JSON carries no useful line numbers for nested fields
+// through encoding/json, so a yaml.v3 tree gives positions for workloads only.
+func loadJSON(res *Result, d document, js []byte, lim Limits, fail func(int, string, ...any)) {
+	if depth := jsonDepth(js); depth > lim.MaxDepth {
+		fail(d.startLine, "%v: more than %d levels", errDepth, lim.MaxDepth)
+		return
+	}
+	var h objectHeader
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &h); err != nil {
+		fail(d.startLine, "malformed JSON: %v", err)
+		return
+	}
+	var loc target.Locator = &constLocator{offset: d.startLine - 1, first: 1}
+	if isWorkload(h.APIVersion, h.Kind) || isList(h.Kind) {
+		var root yaml.Node
+		if err := yaml.Unmarshal(js, &root); err == nil {
+			if obj := resolve(&root); obj != nil {
+				loc = &nodeLocator{root: obj, offset: d.startLine - 1}
+			}
+		}
+	}
+	addObject(res, d, js, loc, nil, lim, "", fail)
+}
+
+// addObject turns one object's JSON into a target; Lists recurse into their items.
+func addObject(res *Result, d document, js []byte, loc target.Locator, dups []target.DuplicateKey, lim Limits, prefix string, fail func(int, string, ...any)) {
+	var h struct {
+		objectHeader
+		Items []kjsonRaw `json:"items"`
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &h); err != nil {
+		fail(lineOf(loc, prefix), "not a Kubernetes object: %v", err)
+		return
+	}
+	if h.APIVersion == "" || h.Kind == "" {
+		return
+	}
+	if isList(h.Kind) && prefix == "" && (h.Items != nil || h.Kind == "List") {
+		if len(h.Items) > lim.MaxListItems {
+			fail(lineOf(loc, "items"), "list holds %d items, over the limit of %d", len(h.Items), lim.MaxListItems)
+			return
+		}
+		for i, it := range h.Items {
+			addObject(res, d, it, &prefixLocator{loc, target.Index("items", i)}, nil, lim, target.Index("items", i), fail)
+		}
+		return
+	}
+	res.Objects++
+	o := target.Object{
+		APIVersion: h.APIVersion,
+		Kind:       h.Kind,
+		Meta: target.Meta{
+			Name: h.Metadata.Name, Namespace: h.Metadata.Namespace,
+			Labels: h.Metadata.Labels, Annotations: h.Metadata.Annotations,
+		},
+		Origin:     target.Origin{File: res.Name, Document: d.index, Locator: loc},
+		Duplicates: dups,
+	}
+	if !isWorkload(h.APIVersion, h.Kind) {
+		res.Targets = append(res.Targets, &o)
+		return
+	}
+	meta, spec, err := podOf(h.Kind, js)
+	if err != nil {
+		fail(lineOf(loc, ""), "%s %s: invalid %s: %v", h.Kind, h.Metadata.Name, h.Kind, err)
+		return
+	}
+	w := workloadKinds[h.Kind]
+	res.Workloads++
+	res.Targets = append(res.Targets, &target.Workload{
+		Object: o, PodMeta: meta, Spec: spec, SpecPath: w.specPath, PodMetaPath: w.metaPath,
+	})
+}
+
+// kjsonRaw is a raw JSON value (json.RawMessage without importing encoding/json twice).
+type kjsonRaw []byte
+
+// UnmarshalJSON keeps the raw bytes.
+func (r *kjsonRaw) UnmarshalJSON(b []byte) error {
+	*r = append((*r)[:0], b...)
+	return nil
+}
+
+// prefixLocator locates paths of a List item inside the list document.
+type prefixLocator struct {
+	inner  target.Locator
+	prefix string
+}
+
+func (p *prefixLocator) Line(path string) (int, int) {
+	if path == "" {
+		return p.inner.Line(p.prefix)
+	}
+	return p.inner.Line(p.prefix + "." + path)
+}
+
+func lineOf(loc target.Locator, path string) int {
+	if loc == nil {
+		return 0
+	}
+	l, _ := loc.Line(path)
+	return l
+}
+
+// jsonDepth measures bracket nesting outside strings, without recursion.
+func jsonDepth(b []byte) int {
+	depth, max, inStr, esc := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inStr:
+			if esc {
+				esc = false
+			} else if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > max {
+				max = depth
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return max
+}
+
+// yamlErrorLine pulls "line N" out of a yaml.v3 error.
+func yamlErrorLine(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i+5:], "%d", &line)
+		if j := strings.Index(msg[i:], ": "); j >= 0 {
+			msg = msg[i+j+2:]
+		}
+	}
+	return line, msg
+}
+
+func firstFrame(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "panic(") && i+2 < len(lines) {
+			return strings.TrimSpace(lines[i+2])
+		}
+	}
+	return "unknown frame"
+}

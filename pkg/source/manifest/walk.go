@@ -1,0 +1,124 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/eksguard/eksguard/pkg/finding"
+)
+
+// Input is one file to read, or stdin.
+type Input struct {
+	Name string // path as the user sees it; "-" is stdin
+}
+
+// IsManifestName reports whether a file found while walking a directory is read as a
+// manifest. Files named on the command line are always read.
+func IsManifestName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// Walk lists the inputs under paths in a stable order: files as given, directories walked
+// in lexical order. Directory symlinks are followed once each (loops end), hidden
+// directories (.git and the like) are skipped. Unreadable paths become input errors.
+func Walk(paths []string, visit func(Input)) []finding.InputError {
+	var errs []finding.InputError
+	seen := map[string]bool{} // real paths of directories already walked
+	var walkDir func(dir string)
+	walkDir = func(dir string) {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			errs = append(errs, finding.InputError{Input: dir, Message: err.Error()})
+			return
+		}
+		if seen[real] {
+			return
+		}
+		seen[real] = true
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			errs = append(errs, finding.InputError{Input: dir, Message: err.Error()})
+			return
+		}
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			mode := e.Type()
+			if mode&fs.ModeSymlink != 0 {
+				st, err := os.Stat(p)
+				if err != nil {
+					errs = append(errs, finding.InputError{Input: p, Message: "broken symlink: " + err.Error()})
+					continue
+				}
+				mode = st.Mode().Type()
+			}
+			switch {
+			case mode.IsDir():
+				if strings.HasPrefix(e.Name(), ".") {
+					continue
+				}
+				walkDir(p)
+			case mode.IsRegular():
+				if IsManifestName(e.Name()) {
+					visit(Input{Name: p})
+				}
+			}
+		}
+	}
+	for _, p := range paths {
+		if p == "-" {
+			visit(Input{Name: "-"})
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, finding.InputError{Input: p, Message: err.Error()})
+			continue
+		}
+		switch {
+		case st.IsDir():
+			walkDir(p)
+		case st.Mode().IsRegular():
+			visit(Input{Name: p})
+		default:
+			errs = append(errs, finding.InputError{Input: p, Message: "not a regular file or directory"})
+		}
+	}
+	return errs
+}
+
+// Read returns an input's bytes, at most limit of them; a larger input is an error.
+func Read(in Input, stdin io.Reader, limit int64) ([]byte, error) {
+	var r io.Reader
+	if in.Name == "-" {
+		if stdin == nil {
+			return nil, errors.New("no standard input")
+		}
+		r = stdin
+	} else {
+		f, err := os.Open(in.Name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("input is over the %d-byte limit", limit)
+	}
+	return data, nil
+}

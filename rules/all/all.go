@@ -1,0 +1,49 @@
+// Package all is the explicit registry of every eksguard rule: one line per rule.
+package all
+
+import (
+	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/rules/object"
+	"github.com/eksguard/eksguard/rules/pod"
+	"github.com/eksguard/eksguard/rules/pss"
+)
+
+// Rules lists every rule.
+func Rules() []rule.Rule {
+	rs := []rule.Rule{
+		// The talk's pod checklist (rules/pod).
+		pod.PrivilegeEscalation(),
+		pod.RunAsRoot(),
+		pod.DropAll(),
+		pod.DangerousCapabilities(),
+		pod.Privileged(),
+		pod.HostPID(),
+		pod.HostIPC(),
+		pod.HostNetwork(),
+		pod.HostPath(),
+		pod.ReadOnlyRoot(),
+		pod.Seccomp(),
+		pod.DefaultServiceAccount(),
+		pod.TokenMounted(),
+		pod.SecretEnv(),
+		pod.ImageTag(),
+		pod.ImageDigest(),
+		pod.ImageRegistry(),
+		pod.ResourceLimits(),
+		// Any object (rules/object).
+		object.DefaultNamespace(),
+		object.DuplicateKeys(),
+	}
+	// Pod Security Standards: one rule per upstream check (rules/pss).
+	return append(rs, pss.Rules()...)
+}
+
+// Registry returns the validated registry of every rule. It panics on invalid metadata,
+// which the meta-test catches before any release.
+func Registry() *rule.Registry {
+	r, err := rule.NewRegistry(Rules()...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}

@@ -1,0 +1,83 @@
+package all
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eksguard/eksguard/pkg/rule"
+)
+
+// Markdown renders docs/rules.md from the registry.
+func Markdown(r *rule.Registry) string {
+	var b strings.Builder
+	b.WriteString("# eksguard rules\n\n")
+	b.WriteString("Generated from the rule registry by `go run ./cmd/eksguard rules --format markdown > docs/rules.md`;\n")
+	b.WriteString("a test fails when this file is stale. `eksguard rules explain ID` shows the same text.\n\n")
+	b.WriteString("| ID | Severity | Title | References |\n|---|---|---|---|\n")
+	for _, rl := range r.All() {
+		m := rl.Meta()
+		var refs []string
+		for _, x := range m.References {
+			refs = append(refs, shortRef(x.String()))
+		}
+		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", m.ID, anchor(m.ID), m.Severity, m.Title, strings.Join(refs, "; "))
+	}
+	for _, rl := range r.All() {
+		b.WriteString("\n")
+		b.WriteString(Explain(rl.Meta()))
+	}
+	return b.String()
+}
+
+func shortRef(s string) string {
+	return strings.ReplaceAll(s, "|", "\\|")
+}
+
+func anchor(id string) string {
+	return strings.NewReplacer("/", "", ".", "").Replace(id)
+}
+
+// Explain renders one rule's full description in Markdown.
+func Explain(m *rule.Meta) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s\n\n", m.ID)
+	fmt.Fprintf(&b, "**%s** (severity %s, category %s, checks %ss)\n\n", m.Title, m.Severity, m.Category, m.Target)
+	b.WriteString(m.Description + "\n\n")
+	// A remediation is a sentence, then an indented YAML snippet after a blank line.
+	sentence, snippet, ok := strings.Cut(m.Remediation, "\n\n")
+	if !ok {
+		sentence, snippet = "", m.Remediation
+	}
+	if sentence != "" {
+		b.WriteString("Fix: " + sentence + "\n\n")
+	}
+	b.WriteString("```yaml\n" + dedent(snippet) + "\n```\n\n")
+	if len(m.Settings) > 0 {
+		fmt.Fprintf(&b, "Reads settings: %s.\n\n", strings.Join(m.Settings, ", "))
+	}
+	b.WriteString("References:\n\n")
+	for _, r := range m.References {
+		fmt.Fprintf(&b, "- %s (%s)\n", r.String(), r.URL())
+	}
+	return b.String()
+}
+
+func dedent(s string) string {
+	lines := strings.Split(s, "\n")
+	min := -1
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n := len(l) - len(strings.TrimLeft(l, " "))
+		if min < 0 || n < min {
+			min = n
+		}
+	}
+	for i, l := range lines {
+		if len(l) >= min && min > 0 {
+			lines[i] = l[min:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}

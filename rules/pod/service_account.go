@@ -1,0 +1,64 @@
+package pod
+
+import (
+	"context"
+
+	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/ref"
+	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/target"
+)
+
+// DefaultServiceAccount flags pods that run as their namespace's default service account.
+func DefaultServiceAccount() rule.Rule {
+	return &rule.Workload{
+		M: rule.Meta{
+			ID:    "pod/default-service-account",
+			Title: "Pod uses the default service account",
+			Description: "Every pod in a namespace that does not name a service account shares the default one, so any " +
+				"permission granted to it (RBAC or an IRSA role) reaches every such pod. Give each application its own.",
+			Remediation: "Create a service account for the application and name it in the pod spec:\n\n  apiVersion: v1\n  kind: ServiceAccount\n  metadata:\n    name: web\n  automountServiceAccountToken: false\n  ---\n  spec:\n    serviceAccountName: web",
+			Severity:    finding.SeverityLow,
+			Category:    "Identity",
+			Tags:        []string{"cis"},
+			References:  []ref.Ref{ref.CIS("4.1.5"), ref.Guide(guideIAM + "#use-dedicated-service-accounts-for-each-application")},
+		},
+		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
+			name, path := w.Spec.ServiceAccountName, w.Spath("serviceAccountName")
+			if name == "" {
+				name, path = w.Spec.DeprecatedServiceAccount, w.Spath("serviceAccount")
+			}
+			switch name {
+			case "":
+				return []finding.Finding{m.Fail(w, w.Spath("serviceAccountName"), "pod names no service account, so it runs as \"default\"")}
+			case "default":
+				return []finding.Finding{m.Fail(w, path, "pod runs as the \"default\" service account")}
+			}
+			return nil
+		},
+	}
+}
+
+// TokenMounted flags pods that mount a service account token without opting out.
+func TokenMounted() rule.Rule {
+	return &rule.Workload{
+		M: rule.Meta{
+			ID:    "pod/service-account-token",
+			Title: "Service account token mounted",
+			Description: "Kubernetes mounts an API token into every pod unless automountServiceAccountToken is false. A " +
+				"compromised container can use it against the API server. Mount it only where the application calls the API. " +
+				"A ServiceAccount that sets automountServiceAccountToken: false also prevents it; manifest scans see only the pod.",
+			Remediation: "Opt out in the pod spec (or on its ServiceAccount):\n\n  spec:\n    automountServiceAccountToken: false",
+			Severity:    finding.SeverityLow,
+			Category:    "Identity",
+			Tags:        []string{"cis"},
+			References:  []ref.Ref{ref.CIS("4.1.6"), ref.Guide(guideIAM + "#disable-auto-mounting-of-service-account-tokens")},
+		},
+		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
+			if a := w.Spec.AutomountServiceAccountToken; a != nil && !*a {
+				return nil
+			}
+			return []finding.Finding{m.Fail(w, w.Spath("automountServiceAccountToken"), "pod mounts a service account token (automountServiceAccountToken is not false)")}
+		},
+	}
+}
