@@ -120,4 +120,3 @@ func Replay(d *Document, w report.Writer) error {
 	}
 	return w.End(&d.Summary)
 }
-

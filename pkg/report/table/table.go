@@ -130,7 +130,10 @@ func (t *writer) End(s *report.Summary) error {
 	if len(sev) > 0 {
 		line += " (" + strings.Join(sev, ", ") + ")"
 	}
-	fmt.Fprintf(t.w, "\n%s in %d objects (%d workloads) from %d files", t.paint(bold, line), st.Objects, st.Workloads, st.Files)
+	if t.groups > 0 || len(s.Errors) > 0 || len(s.Expired) > 0 {
+		t.w.WriteByte('\n')
+	}
+	fmt.Fprintf(t.w, "%s in %d objects (%d workloads) from %d files", t.paint(bold, line), st.Objects, st.Workloads, st.Files)
 	if st.NotKubernetes > 0 {
 		fmt.Fprintf(t.w, "; %d files held no Kubernetes object and were skipped", st.NotKubernetes)
 	}
@@ -144,5 +147,10 @@ func (t *writer) End(s *report.Summary) error {
 		fmt.Fprintf(t.w, "; %d input errors", st.InputErrors)
 	}
 	fmt.Fprintln(t.w, ".")
+	if t.header != nil {
+		if regs := t.header.Settings["allowed-registries"]; strings.HasPrefix(regs, "any") {
+			fmt.Fprintf(t.w, "Image registries: %s.\n", regs)
+		}
+	}
 	return t.w.Flush()
 }

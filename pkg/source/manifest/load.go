@@ -27,6 +27,8 @@ type Result struct {
 	Documents int // non-empty documents read
 	Objects   int // Kubernetes objects found (List items counted one by one)
 	Workloads int
+	// Templates counts documents that are unrendered templates ({{ ... }}): skipped.
+	Templates int
 	// NotKubernetes is set when the input held no Kubernetes object at all.
 	NotKubernetes bool
 	Errors        []finding.InputError
@@ -97,10 +99,9 @@ func loadDocument(res *Result, d document, opts Options) {
 		loadJSON(res, d, trimmed, lim, fail)
 		return
 	}
-	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) {
-		if h.apiVersion == "" || h.kind == "" {
-			return // not a Kubernetes object
-		}
+	// Documents without apiVersion and kind are parsed in full too, so that a malformed
+	// document is reported rather than skipped as "not Kubernetes".
+	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) {
 		res.Objects++
 		lines := map[string]int{"kind": h.kindLine, "metadata": h.metadataLine, "metadata.name": h.nameLine, "metadata.namespace": h.namespaceLine}
 		res.Targets = append(res.Targets, &target.Object{
@@ -119,6 +120,10 @@ func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any
 	offset := d.startLine - 1
 	var root yaml.Node
 	if err := yaml.Unmarshal(d.data, &root); err != nil {
+		if bytes.Contains(d.data, []byte("{{")) {
+			res.Templates++ // an unrendered Helm or Go template, not YAML yet
+			return
+		}
 		line, msg := yamlErrorLine(err)
 		if line > 0 {
 			line += offset
