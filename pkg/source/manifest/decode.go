@@ -11,7 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kjson "sigs.k8s.io/json"
-	kyaml "sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/pkg/target"
 )
@@ -172,7 +171,3 @@ func fieldPath(path, key string) string {
 	}
 	return target.Field(path, key)
 }
-
-// yamlToJSON converts a document the way kubectl and the API server do (YAML 1.1 scalars
-// and last-wins duplicate keys), so eksguard judges the object that would be stored.
-func yamlToJSON(doc []byte) ([]byte, error) { return kyaml.YAMLToJSON(doc) }

@@ -21,6 +21,7 @@ type header struct {
 func scanHeader(doc []byte) (h header, ok bool) {
 	inMeta, metaIndent := false, -1
 	scalarIndent := -1 // indent of the key whose scalar value was just read
+	openBlock := false // the last top-level key has no inline value: a block may follow
 	var seen [8]string // top-level keys seen, to decline on repeats
 	nseen := 0
 	line := 0
@@ -55,6 +56,16 @@ func scanHeader(doc []byte) (h header, ok bool) {
 		}
 		if indent == 0 {
 			inMeta = false
+			if c == '-' && (len(l) == 1 || l[1] == ' ') {
+				// A compact sequence ("rules:\n- apiGroups: ...") belongs to the
+				// top-level key just read, which must have had no value of its own and
+				// must not be one of the fields read here.
+				if !openBlock {
+					return h, false
+				}
+				continue
+			}
+			openBlock = false
 			key, rest, ok := splitKey(l)
 			if !ok {
 				return h, false
@@ -70,6 +81,9 @@ func scanHeader(doc []byte) (h header, ok bool) {
 					seen[nseen] = key
 					nseen++
 				}
+			}
+			if v := bytes.TrimSpace(rest); len(v) == 0 || v[0] == '#' {
+				openBlock = key != "apiVersion" && key != "kind" && key != "metadata"
 			}
 			switch key {
 			case "apiVersion":

@@ -136,18 +136,13 @@ func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any
 	if root.Kind == 0 {
 		return
 	}
-	dups, err := walkNodes(&root, lim.MaxDepth, offset)
-	if err != nil {
-		fail(d.startLine, "%v", err)
-		return
-	}
 	obj := resolve(&root)
 	if obj == nil || obj.Kind != yaml.MappingNode {
 		return // a scalar or list document is not a Kubernetes object
 	}
-	js, err := yamlToJSON(d.data)
+	js, dups, err := nodeToJSON(obj, lim.MaxDepth, 4*lim.MaxDocumentBytes, offset)
 	if err != nil {
-		fail(d.startLine, "malformed YAML: %v", err)
+		fail(d.startLine, "cannot convert YAML to an object: %v", err)
 		return
 	}
 	addObject(res, d, js, &nodeLocator{root: obj, offset: offset}, dups, lim, "", fail)
@@ -166,15 +161,19 @@ func loadJSON(res *Result, d document, js []byte, lim Limits, fail func(int, str
 		return
 	}
 	var loc target.Locator = &constLocator{offset: d.startLine - 1, first: 1}
+	var dups []target.DuplicateKey
 	if isWorkload(h.APIVersion, h.Kind) || isList(h.Kind) {
+		// Positions and duplicate keys come from the YAML tree of the JSON text; the
+		// values from the JSON decoder the API server uses.
 		var root yaml.Node
 		if err := yaml.Unmarshal(js, &root); err == nil {
 			if obj := resolve(&root); obj != nil {
 				loc = &nodeLocator{root: obj, offset: d.startLine - 1}
+				_, dups, _ = nodeToJSON(obj, lim.MaxDepth, 4*lim.MaxDocumentBytes, d.startLine-1)
 			}
 		}
 	}
-	addObject(res, d, js, loc, nil, lim, "", fail)
+	addObject(res, d, js, loc, dups, lim, "", fail)
 }
 
 // addObject turns one object's JSON into a target; Lists recurse into their items.
