@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/rules/all"
 )
 
@@ -65,7 +64,7 @@ func newRules() *cobra.Command {
 				}
 				return usageErr("%s", msg)
 			}
-			_, err := fmt.Fprint(cmd.OutOrStdout(), report.Sanitize(all.Explain(r.Meta())))
+			_, err := fmt.Fprint(cmd.OutOrStdout(), all.Explain(r.Meta()))
 			return err
 		},
 	}

@@ -35,9 +35,24 @@ type Ref struct {
 // CIS references a CIS Amazon EKS Benchmark v1.8.0 control.
 func CIS(id string) Ref { return Ref{Kind: CISEKS, ID: id, Title: cisTitles[id]} }
 
-// Guide references a section of the EKS Best Practices Guide security pages; id is the
-// page and anchor, e.g. "pods#run-the-application-as-a-non-root-user".
-func Guide(id string) Ref { return Ref{Kind: EKSBP, ID: id} }
+// Guide references a section of a security page of the EKS Best Practices Guide: the page
+// (its file name, e.g. "pod-security") and the section's title.
+func Guide(page, section string) Ref { return Ref{Kind: EKSBP, ID: page, Title: section} }
+
+// guidePages are the security pages of the EKS Best Practices Guide.
+var guidePages = map[string]string{
+	"identity-and-access-management":         "Identity and Access Management",
+	"pod-security":                           "Pod Security",
+	"runtime-security":                       "Runtime Security",
+	"network-security":                       "Network Security",
+	"data-encryption-and-secrets-management": "Data encryption and secrets management",
+	"image-security":                         "Image security",
+	"multi-tenancy":                          "Tenant Isolation",
+	"protecting-the-infrastructure":          "Protecting the infrastructure",
+	"detective-controls":                     "Auditing and logging",
+	"incident-response-and-forensics":        "Incident response and forensics",
+	"compliance":                             "Compliance",
+}
 
 // PodSecurity references a Pod Security Standards control by its name in the standard,
 // e.g. "Privileged Containers", at the given level.
@@ -62,12 +77,7 @@ func (r Ref) URL() string {
 	case CISEKS:
 		return "https://www.cisecurity.org/benchmark/kubernetes"
 	case EKSBP:
-		page, anchor, _ := strings.Cut(r.ID, "#")
-		u := guideBase + page + ".html"
-		if anchor != "" {
-			u += "#" + anchor
-		}
-		return u
+		return guideBase + r.ID + ".html"
 	case PSS:
 		level, _, _ := strings.Cut(r.ID, "/")
 		return pssBase + "#" + level
@@ -89,7 +99,7 @@ func (r Ref) String() string {
 		}
 		return s
 	case EKSBP:
-		return "EKS Best Practices: " + r.URL()
+		return "EKS Best Practices Guide, " + guidePages[r.ID] + ": " + r.Title
 	case PSS:
 		return "Pod Security Standards (" + strings.Replace(r.ID, "/", "): ", 1)
 	case CWE:
@@ -102,10 +112,9 @@ func (r Ref) String() string {
 }
 
 var (
-	cisID   = regexp.MustCompile(`^[2-5](\.[0-9]+){2}$`)
-	guideID = regexp.MustCompile(`^[a-z0-9-]+(#[a-z0-9-]+)?$`)
-	cweID   = regexp.MustCompile(`^CWE-[0-9]+$`)
-	levels  = map[string]bool{"baseline": true, "restricted": true}
+	cisID  = regexp.MustCompile(`^[2-5](\.[0-9]+){2}$`)
+	cweID  = regexp.MustCompile(`^CWE-[0-9]+$`)
+	levels = map[string]bool{"baseline": true, "restricted": true}
 )
 
 // Validate checks the reference is well formed and, for CIS, names a known control.
@@ -119,8 +128,11 @@ func (r Ref) Validate() error {
 			return fmt.Errorf("cis-eks reference %q is not a CIS EKS %s control", r.ID, CISEKSVersion)
 		}
 	case EKSBP:
-		if !guideID.MatchString(r.ID) {
-			return fmt.Errorf("eks-bp reference %q is not page#anchor", r.ID)
+		if _, ok := guidePages[r.ID]; !ok {
+			return fmt.Errorf("eks-bp reference names unknown guide page %q", r.ID)
+		}
+		if strings.TrimSpace(r.Title) == "" {
+			return fmt.Errorf("eks-bp reference to %s names no section", r.ID)
 		}
 	case PSS:
 		level, control, ok := strings.Cut(r.ID, "/")

@@ -20,7 +20,7 @@ func hostNamespace(id, field, what, cis, why string, get func(w *target.Workload
 			Severity:    finding.SeverityHigh,
 			Category:    category,
 			Tags:        []string{"cis", "pss-baseline"},
-			References: []ref.Ref{ref.CIS(cis), ref.Guide(guidePods + "#restrict-the-use-of-host-namespaces"),
+			References: []ref.Ref{ref.CIS(cis), ref.Guide(guidePods, "Restrict the use of host namespaces"),
 				ref.PodSecurity("baseline", "Host Namespaces")},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {

@@ -21,7 +21,7 @@ func HostPath() rule.Rule {
 			Severity:    finding.SeverityHigh,
 			Category:    category,
 			Tags:        []string{"pss-baseline"},
-			References: []ref.Ref{ref.Guide(guidePods + "#restrict-the-use-of-hostpath-or-if-hostpath-is-necessary-restrict-which-prefixes-can-be-used-and-configure-the-volume-as-read-only"),
+			References: []ref.Ref{ref.Guide(guidePods, "Restrict the use of hostPath or if hostPath is necessary restrict which prefixes can be used and configure the volume as read-only"),
 				ref.PodSecurity("baseline", "HostPath Volumes"), ref.Weakness(668)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {

@@ -33,9 +33,14 @@ func parseImage(s string) imageRef {
 		r.Registry, r.Repository = first, rest
 	} else {
 		r.Registry, r.Repository = "docker.io", name
-		if !hasSlash {
-			r.Repository = "library/" + name
-		}
+	}
+	// Docker Hub has other names, and its official images live below library/, however
+	// the reference is spelled ("nginx", "docker.io/nginx", "index.docker.io/library/nginx").
+	if r.Registry == "index.docker.io" || r.Registry == "registry-1.docker.io" {
+		r.Registry = "docker.io"
+	}
+	if r.Registry == "docker.io" && !strings.Contains(r.Repository, "/") {
+		r.Repository = "library/" + r.Repository
 	}
 	return r
 }
@@ -56,7 +61,7 @@ func ImageTag() rule.Rule {
 			Remediation: "Name a version tag, or better a digest:\n\n  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2",
 			Severity:    finding.SeverityMedium,
 			Category:    "Images",
-			References:  []ref.Ref{ref.Guide(guideImage + "#use-immutable-tags-with-ecr"), ref.Weakness(1357)},
+			References:  []ref.Ref{ref.Guide(guideImage, "Use immutable tags with ECR"), ref.Weakness(1357)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
 			var out []finding.Finding
@@ -86,7 +91,7 @@ func ImageDigest() rule.Rule {
 			Remediation: "Pin the image by digest (keep the tag for readers):\n\n  image: public.ecr.aws/nginx/nginx:1.27@sha256:<digest>",
 			Severity:    finding.SeverityInfo,
 			Category:    "Images",
-			References:  []ref.Ref{ref.Guide(guideImage + "#use-immutable-tags-with-ecr"), ref.Weakness(1357)},
+			References:  []ref.Ref{ref.Guide(guideImage, "Use immutable tags with ECR"), ref.Weakness(1357)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
 			var out []finding.Finding
@@ -113,7 +118,7 @@ func ImageRegistry() rule.Rule {
 			Category:    "Images",
 			Tags:        []string{"cis"},
 			Settings:    []string{"AllowedRegistries"},
-			References:  []ref.Ref{ref.CIS("5.1.4"), ref.Guide(guideImage + "#consider-using-a-registry-allow-list")},
+			References:  []ref.Ref{ref.CIS("5.1.4"), ref.Guide(guideImage, "Consider using a registry allow-list")},
 		},
 		Fn: func(ctx context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
 			s := rule.SettingsFrom(ctx)

@@ -22,7 +22,7 @@ func PrivilegeEscalation() rule.Rule {
 			Severity:    finding.SeverityMedium,
 			Category:    category,
 			Tags:        []string{"cis", "pss-restricted"},
-			References: []ref.Ref{ref.CIS("4.2.5"), ref.Guide(guidePods + "#do-not-allow-privileged-escalation"),
+			References: []ref.Ref{ref.CIS("4.2.5"), ref.Guide(guidePods, "Do not allow privileged escalation"),
 				ref.PodSecurity("restricted", "Privilege Escalation"), ref.Weakness(269)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {

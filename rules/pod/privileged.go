@@ -20,7 +20,7 @@ func Privileged() rule.Rule {
 			Severity:    finding.SeverityCritical,
 			Category:    category,
 			Tags:        []string{"cis", "pss-baseline"},
-			References: []ref.Ref{ref.CIS("4.2.1"), ref.Guide(guidePods + "#restrict-the-containers-that-can-run-as-privileged"),
+			References: []ref.Ref{ref.CIS("4.2.1"), ref.Guide(guidePods, "Restrict the containers that can run as privileged"),
 				ref.PodSecurity("baseline", "Privileged Containers"), ref.Weakness(250)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {

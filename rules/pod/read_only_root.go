@@ -20,7 +20,7 @@ func ReadOnlyRoot() rule.Rule {
 			Remediation: "Make the root filesystem read-only and mount writable scratch space where needed:\n\n  securityContext:\n    readOnlyRootFilesystem: true\n  volumeMounts:\n  - name: tmp\n    mountPath: /tmp",
 			Severity:    finding.SeverityMedium,
 			Category:    category,
-			References:  []ref.Ref{ref.Guide(guidePods + "#configure-your-images-with-read-only-root-file-system"), ref.Weakness(732)},
+			References:  []ref.Ref{ref.Guide(guidePods, "Configure your images with read-only root file system"), ref.Weakness(732)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
 			if isWindows(w) {

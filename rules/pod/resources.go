@@ -12,8 +12,8 @@ import (
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
-// ResourceLimits flags containers without CPU and memory limits. Ephemeral containers
-// cannot set resources and are not checked.
+// ResourceLimits flags containers without CPU and memory limits, unless the pod sets that
+// limit for all its containers. Ephemeral containers cannot set resources and are not checked.
 func ResourceLimits() rule.Rule {
 	return &rule.Workload{
 		M: rule.Meta{
@@ -24,9 +24,15 @@ func ResourceLimits() rule.Rule {
 			Remediation: "Set requests and limits on every container:\n\n  resources:\n    requests:\n      cpu: 100m\n      memory: 128Mi\n    limits:\n      cpu: 500m\n      memory: 256Mi",
 			Severity:    finding.SeverityLow,
 			Category:    "Resources",
-			References:  []ref.Ref{ref.Guide("pod-security#set-requests-and-limits-for-each-container-to-avoid-resource-contention-and-dos-attacks"), ref.Weakness(770)},
+			References:  []ref.Ref{ref.Guide("pod-security", "Set requests and limits for each container to avoid resource contention and DoS attacks"), ref.Weakness(770)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
+			// A pod-level limit (spec.resources, PodLevelResources) caps all containers
+			// together, which is what the rule asks for.
+			var podLimits corev1.ResourceList
+			if w.Spec.Resources != nil {
+				podLimits = w.Spec.Resources.Limits
+			}
 			var out []finding.Finding
 			for _, c := range w.Containers() {
 				if c.List == "ephemeralContainers" {
@@ -34,7 +40,8 @@ func ResourceLimits() rule.Rule {
 				}
 				var missing []string
 				for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-					if _, ok := c.Resources.Limits[r]; !ok {
+					_, pod := podLimits[r]
+					if _, ok := c.Resources.Limits[r]; !ok && !pod {
 						missing = append(missing, string(r))
 					}
 				}

@@ -11,6 +11,7 @@ import (
 
 // RunAsRoot flags containers that run, or may run, as root: runAsUser 0, or neither a
 // non-zero runAsUser nor runAsNonRoot: true in effect (container settings override the pod's).
+// Pods in a user namespace (hostUsers: false) and Windows pods are not checked.
 func RunAsRoot() rule.Rule {
 	return &rule.Workload{
 		M: rule.Meta{
@@ -22,11 +23,13 @@ func RunAsRoot() rule.Rule {
 			Severity:    finding.SeverityHigh,
 			Category:    category,
 			Tags:        []string{"pss-restricted"},
-			References: []ref.Ref{ref.Guide(guidePods + "#run-the-application-as-a-non-root-user"),
+			References: []ref.Ref{ref.Guide(guidePods, "Run the application as a non-root user"),
 				ref.PodSecurity("restricted", "Running as Non-root"), ref.Weakness(250)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
-			if isWindows(w) {
+			// In a user namespace (hostUsers: false) UID 0 of the container is an
+			// unprivileged UID on the node; the Pod Security Standards allow it (v1.35+).
+			if isWindows(w) || (w.Spec.HostUsers != nil && !*w.Spec.HostUsers) {
 				return nil
 			}
 			psc := podSC(w)

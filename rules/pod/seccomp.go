@@ -24,7 +24,7 @@ func Seccomp() rule.Rule {
 			Severity:    finding.SeverityMedium,
 			Category:    category,
 			Tags:        []string{"pss-restricted"},
-			References: []ref.Ref{ref.Guide(guidePods + "#use-seccomp"),
+			References: []ref.Ref{ref.Guide(guidePods, "Use seccomp"),
 				ref.PodSecurity("restricted", "Seccomp"), ref.Weakness(693)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {

@@ -21,7 +21,7 @@ func SecretEnv() rule.Rule {
 			Severity:    finding.SeverityLow,
 			Category:    "Secrets",
 			Tags:        []string{"cis"},
-			References:  []ref.Ref{ref.CIS("4.4.1"), ref.Guide("data-encryption-and-secrets-management#use-volume-mounts-instead-of-environment-variables"), ref.Weakness(526)},
+			References:  []ref.Ref{ref.CIS("4.4.1"), ref.Guide("data-encryption-and-secrets-management", "Use volume mounts instead of environment variables"), ref.Weakness(526)},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
 			var out []finding.Finding

@@ -21,7 +21,7 @@ func DefaultServiceAccount() rule.Rule {
 			Severity:    finding.SeverityLow,
 			Category:    "Identity",
 			Tags:        []string{"cis"},
-			References:  []ref.Ref{ref.CIS("4.1.5"), ref.Guide(guideIAM + "#use-dedicated-service-accounts-for-each-application")},
+			References:  []ref.Ref{ref.CIS("4.1.5"), ref.Guide(guideIAM, "Use dedicated service accounts for each application")},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
 			name, path := w.Spec.ServiceAccountName, w.Spath("serviceAccountName")
@@ -52,7 +52,7 @@ func TokenMounted() rule.Rule {
 			Severity:    finding.SeverityLow,
 			Category:    "Identity",
 			Tags:        []string{"cis"},
-			References:  []ref.Ref{ref.CIS("4.1.6"), ref.Guide(guideIAM + "#disable-auto-mounting-of-service-account-tokens")},
+			References:  []ref.Ref{ref.CIS("4.1.6"), ref.Guide(guideIAM, "Disable auto-mounting of service account tokens")},
 		},
 		Fn: func(_ context.Context, m *rule.Meta, w *target.Workload) []finding.Finding {
 			if a := w.Spec.AutomountServiceAccountToken; a != nil && !*a {

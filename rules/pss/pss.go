@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 
@@ -23,8 +24,8 @@ type control struct {
 	id          policy.CheckID
 	name        string // control name in the Pod Security Standards
 	ruleID      string
-	podField    string // field below the pod spec the check reads, when pod level
-	ctrField    string // field below a container the check reads, when container level
+	podField    string // field below the pod spec the check reads, when pod level ("a|b": the one the detail names)
+	ctrField    string // field below a container the check reads, when container level ("a|b": the first one set)
 	remediation string
 	severity    finding.Severity
 }
@@ -34,7 +35,7 @@ type control struct {
 var controls = []control{
 	{"privileged", "Privileged Containers", "pss/privileged", "", "securityContext.privileged",
 		"securityContext:\n  privileged: false", finding.SeverityCritical},
-	{"hostNamespaces", "Host Namespaces", "pss/host-namespaces", "hostNetwork", "",
+	{"hostNamespaces", "Host Namespaces", "pss/host-namespaces", "hostNetwork|hostPID|hostIPC", "",
 		"spec:\n  hostNetwork: false\n  hostPID: false\n  hostIPC: false", finding.SeverityHigh},
 	{"hostPathVolumes", "HostPath Volumes", "pss/host-path-volumes", "volumes", "",
 		"volumes:\n- name: data\n  emptyDir: {}   # instead of hostPath", finding.SeverityHigh},
@@ -54,7 +55,8 @@ var controls = []control{
 		"securityContext:\n  sysctls: []   # only the namespaced, safe sysctls of the baseline list", finding.SeverityMedium},
 	{"windowsHostProcess", "HostProcess", "pss/windows-host-process", "securityContext.windowsOptions.hostProcess", "securityContext.windowsOptions.hostProcess",
 		"securityContext:\n  windowsOptions:\n    hostProcess: false", finding.SeverityHigh},
-	{"hostProbesAndHostLifecycle", "Probes and Lifecycle Hooks", "pss/host-probes-and-lifecycle", "", "livenessProbe",
+	{"hostProbesAndHostLifecycle", "Probes and Lifecycle Hooks", "pss/host-probes-and-lifecycle", "",
+		"livenessProbe|readinessProbe|startupProbe|lifecycle.postStart|lifecycle.preStop",
 		"livenessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080   # no host field", finding.SeverityMedium},
 	{"restrictedVolumes", "Volume Types", "pss/restricted-volumes", "volumes", "",
 		"volumes:\n- name: data\n  persistentVolumeClaim:\n    claimName: data   # configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret only", finding.SeverityMedium},
@@ -126,7 +128,7 @@ func metaFor(ctl control, c policy.Check) rule.Meta {
 		Tags:        []string{"pss", "pss-" + level},
 		Settings:    []string{"PSSLevel", "PSSVersion"},
 		References: []ref.Ref{ref.PodSecurity(level, ctl.name),
-			ref.Guide("pod-security#pod-security-standards-pss-and-pod-security-admission-psa")},
+			ref.Guide("pod-security", "Pod Security Standards (PSS) and Pod Security Admission (PSA)")},
 		Extra: map[string]string{"pss-check": string(c.ID), "pss-level": level},
 	}
 }
@@ -215,7 +217,7 @@ func (r *pssRule) Check(ctx context.Context, t target.Target) ([]finding.Finding
 	case r.check.Level == api.LevelBaseline && lv.Level == api.LevelRestricted && r.overridden(lv.Version):
 		return nil, rule.ErrNotApplicable
 	}
-	results := r.eval.EvaluatePod(api.LevelVersion{Level: r.check.Level, Version: lv.Version}, w.PodMeta, w.Spec)
+	results := r.eval.EvaluatePod(api.LevelVersion{Level: r.check.Level, Version: lv.Version}, w.PodMeta, defaulted(w.Spec))
 	if len(results) == 0 {
 		return nil, rule.ErrNotApplicable // the check does not exist at this version
 	}
@@ -235,6 +237,27 @@ func (r *pssRule) Check(ctx context.Context, t target.Target) ([]finding.Finding
 	return out, nil
 }
 
+// defaulted returns the pod spec as the API server stores it, for the defaults a Pod
+// Security check reads: a volume that names no source is an emptyDir (SetDefaults_Volume).
+// Without this, the restricted volume check rejects "- name: scratch", which the API server
+// admits. The workload's own spec is never changed.
+func defaulted(spec *corev1.PodSpec) *corev1.PodSpec {
+	var out *corev1.PodSpec
+	for i := range spec.Volumes {
+		if spec.Volumes[i].VolumeSource != (corev1.VolumeSource{}) {
+			continue
+		}
+		if out == nil {
+			out = spec.DeepCopy()
+		}
+		out.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
+	}
+	if out == nil {
+		return spec
+	}
+	return out
+}
+
 // path points the finding at the first container the upstream detail names, or at the
 // pod-level field the check reads.
 func (r *pssRule) path(w *target.Workload, detail string) string {
@@ -245,12 +268,54 @@ func (r *pssRule) path(w *target.Workload, detail string) string {
 		}
 		for _, c := range w.Containers() {
 			if names[c.Name] {
-				return c.Path + "." + r.ctl.ctrField
+				return c.Path + "." + containerField(c, r.ctl.ctrField)
 			}
 		}
 	}
 	if r.ctl.podField != "" {
-		return w.Spath(r.ctl.podField)
+		return w.Spath(podField(r.ctl.podField, detail))
 	}
 	return w.SpecPath
+}
+
+// podField picks, among alternatives "a|b|c", the first one the upstream detail names
+// ("hostPID=true"), or the first alternative.
+func podField(fields, detail string) string {
+	alts := strings.Split(fields, "|")
+	for _, f := range alts {
+		if strings.Contains(detail, f+"=") {
+			return f
+		}
+	}
+	return alts[0]
+}
+
+// containerField picks, among alternatives "a|b|c", the first one the container sets, or
+// the first alternative.
+func containerField(c target.Container, fields string) string {
+	alts := strings.Split(fields, "|")
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	set := map[string]bool{
+		"livenessProbe":       c.LivenessProbe != nil && probeHost(c.LivenessProbe.ProbeHandler),
+		"readinessProbe":      c.ReadinessProbe != nil && probeHost(c.ReadinessProbe.ProbeHandler),
+		"startupProbe":        c.StartupProbe != nil && probeHost(c.StartupProbe.ProbeHandler),
+		"lifecycle.postStart": c.Lifecycle != nil && c.Lifecycle.PostStart != nil && handlerHost(*c.Lifecycle.PostStart),
+		"lifecycle.preStop":   c.Lifecycle != nil && c.Lifecycle.PreStop != nil && handlerHost(*c.Lifecycle.PreStop),
+	}
+	for _, f := range alts {
+		if set[f] {
+			return f
+		}
+	}
+	return alts[0]
+}
+
+func probeHost(h corev1.ProbeHandler) bool {
+	return (h.HTTPGet != nil && h.HTTPGet.Host != "") || (h.TCPSocket != nil && h.TCPSocket.Host != "")
+}
+
+func handlerHost(h corev1.LifecycleHandler) bool {
+	return (h.HTTPGet != nil && h.HTTPGet.Host != "") || (h.TCPSocket != nil && h.TCPSocket.Host != "")
 }
