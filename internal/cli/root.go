@@ -13,6 +13,8 @@ import (
 	"github.com/eksguard/eksguard/pkg/report"
 	// Output formats register themselves.
 	_ "github.com/eksguard/eksguard/pkg/report/json"
+	_ "github.com/eksguard/eksguard/pkg/report/junit"
+	_ "github.com/eksguard/eksguard/pkg/report/sarif"
 	_ "github.com/eksguard/eksguard/pkg/report/table"
 )
 

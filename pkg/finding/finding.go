@@ -48,8 +48,12 @@ func ParseSeverity(s string) (Severity, error) {
 // MarshalText encodes the severity by name.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// UnmarshalText decodes a severity name.
+// UnmarshalText decodes a severity name ("unknown" included, so saved reports replay).
 func (s *Severity) UnmarshalText(b []byte) error {
+	if string(b) == "unknown" {
+		*s = SeverityUnknown
+		return nil
+	}
 	v, err := ParseSeverity(string(b))
 	if err != nil {
 		return err

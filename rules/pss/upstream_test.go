@@ -88,7 +88,11 @@ func versionDirs(t *testing.T, levelDir string) []string {
 	}
 	sort.Slice(vs, func(i, j int) bool { return vs[i].v.Older(vs[j].v) })
 	var names []string
-	for _, v := range vs {
+	for i, v := range vs {
+		// Every minor version from v1.0 on has a directory: a gap means a lost directory.
+		if v.v != api.MajorMinorVersion(1, i) {
+			t.Fatalf("%s: want v1.%d, found %s", levelDir, i, v.name)
+		}
 		names = append(names, v.name)
 	}
 	return names
@@ -101,9 +105,20 @@ type verdict struct {
 	reasons []string
 }
 
-// eksguardVerdict loads the fixture through the manifest loader and runs every PSS rule
-// through the engine.
-func eksguardVerdict(t *testing.T, file string, data []byte, level, version string) verdict {
+// rules are the PSS rules, built once: building them is the expensive part.
+var rules = pss.Rules()
+
+// fixture is one upstream fixture, read both ways: through eksguard's loader and decoded
+// on its own for the upstream evaluator.
+type fixture struct {
+	file   string
+	target target.Target
+	pod    corev1.Pod
+}
+
+// loadFixture loads the fixture through the manifest loader, and decodes it separately
+// (not through eksguard's loader) for the upstream evaluator.
+func loadFixture(t *testing.T, file string, data []byte) *fixture {
 	t.Helper()
 	res := manifest.Load(file, data, manifest.Options{Limits: manifest.DefaultLimits()})
 	if len(res.Errors) > 0 {
@@ -115,21 +130,32 @@ func eksguardVerdict(t *testing.T, file string, data []byte, level, version stri
 	if _, ok := res.Targets[0].(*target.Workload); !ok {
 		t.Fatalf("%s: loaded as %T, not a workload", file, res.Targets[0])
 	}
-	e := engine.New(pss.Rules(), rule.Settings{PSSLevel: level, PSSVersion: version}, nil)
+	fx := &fixture{file: file, target: res.Targets[0]}
+	if err := kyaml.UnmarshalStrict(data, &fx.pod); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	applyVolumeDefaults(&fx.pod.Spec)
+	return fx
+}
+
+// eksguardVerdict runs every PSS rule through the engine.
+func eksguardVerdict(t *testing.T, fx *fixture, level, version string) verdict {
+	t.Helper()
+	e := engine.New(rules, rule.Settings{PSSLevel: level, PSSVersion: version}, nil)
 	v := verdict{allowed: true}
-	for _, f := range e.Check(context.Background(), res.Targets[0]) {
+	for _, f := range e.Check(context.Background(), fx.target) {
 		if f.Status == finding.StatusError {
-			t.Errorf("%s at %s/%s: rule %s errored: %s", file, level, version, f.RuleID, f.Message)
+			t.Errorf("%s at %s/%s: rule %s errored: %s", fx.file, level, version, f.RuleID, f.Message)
 			continue
 		}
 		if f.Location.Line == 0 || f.Location.Path == "" {
-			t.Errorf("%s at %s/%s: rule %s finding without line or path: %+v", file, level, version, f.RuleID, f.Location)
+			t.Errorf("%s at %s/%s: rule %s finding without line or path: %+v", fx.file, level, version, f.RuleID, f.Location)
 		}
 		v.allowed = false
 		// "violates PSS <level> (<version>): <reason>[ (<detail>)]"
 		_, reason, ok := strings.Cut(f.Message, "): ")
 		if !ok {
-			t.Errorf("%s: unexpected message %q", file, f.Message)
+			t.Errorf("%s: unexpected message %q", fx.file, f.Message)
 		}
 		v.reasons = append(v.reasons, reason)
 	}
@@ -137,21 +163,15 @@ func eksguardVerdict(t *testing.T, file string, data []byte, level, version stri
 	return v
 }
 
-// upstreamVerdict decodes the fixture on its own (not through eksguard's loader) and runs
-// the upstream evaluator with every default check.
-func upstreamVerdict(t *testing.T, eval policy.Evaluator, file string, data []byte, level, version string) verdict {
+// upstreamVerdict runs the upstream evaluator with every default check.
+func upstreamVerdict(t *testing.T, eval policy.Evaluator, fx *fixture, level, version string) verdict {
 	t.Helper()
-	var pod corev1.Pod
-	if err := kyaml.UnmarshalStrict(data, &pod); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	applyVolumeDefaults(&pod.Spec)
 	lv, err := pss.ParseLevelVersion(level, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := verdict{allowed: true}
-	for _, r := range eval.EvaluatePod(lv, &pod.ObjectMeta, &pod.Spec) {
+	for _, r := range eval.EvaluatePod(lv, &fx.pod.ObjectMeta, &fx.pod.Spec) {
 		if r.Allowed {
 			continue
 		}
@@ -209,8 +229,9 @@ func TestUpstreamFixtures(t *testing.T) {
 						t.Fatal(err)
 					}
 					name := filepath.Join(level, version, kind, filepath.Base(file))
-					got := eksguardVerdict(t, file, data, level, version)
-					up := upstreamVerdict(t, eval, file, data, level, version)
+					fx := loadFixture(t, file, data)
+					got := eksguardVerdict(t, fx, level, version)
+					up := upstreamVerdict(t, eval, fx, level, version)
 					checked++
 					switch {
 					case kind == "pass" && !got.allowed:
@@ -226,7 +247,7 @@ func TestUpstreamFixtures(t *testing.T) {
 							name, got.allowed, got.reasons, up.allowed, up.reasons)
 					}
 					if version == newest {
-						latest := eksguardVerdict(t, file, data, level, "latest")
+						latest := eksguardVerdict(t, fx, level, "latest")
 						if latest.allowed != got.allowed || !slices.Equal(latest.reasons, got.reasons) {
 							t.Errorf("%s: latest differs from %s:\n  latest: allowed=%v %q\n  %s: allowed=%v %q",
 								name, version, latest.allowed, latest.reasons, version, got.allowed, got.reasons)
@@ -239,5 +260,54 @@ func TestUpstreamFixtures(t *testing.T) {
 	t.Logf("checked %d upstream fixtures against eksguard and the upstream evaluator", checked)
 	if checked < minFixtures {
 		t.Fatalf("checked only %d upstream fixtures, want at least %d", checked, minFixtures)
+	}
+}
+
+// TestUpstreamEveryVersion goes further than the fixtures' own directories: every distinct
+// upstream fixture is evaluated at every level and every version (and latest), and eksguard
+// must report exactly the violations the upstream evaluator reports.
+func TestUpstreamEveryVersion(t *testing.T) {
+	td := upstreamTestdata(t)
+	eval, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(td, "*", "v*", "*", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{} // content -> first file
+	var distinct []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := seen[string(data)]; !ok {
+			seen[string(data)] = f
+			distinct = append(distinct, string(data))
+		}
+	}
+	versions := append(versionDirs(t, filepath.Join(td, string(api.LevelRestricted))), "latest")
+	levels := []string{string(api.LevelPrivileged), string(api.LevelBaseline), string(api.LevelRestricted)}
+	checks := 0
+	for _, data := range distinct {
+		file := seen[data]
+		fx := loadFixture(t, file, []byte(data))
+		for _, level := range levels {
+			for _, version := range versions {
+				got := eksguardVerdict(t, fx, level, version)
+				up := upstreamVerdict(t, eval, fx, level, version)
+				checks++
+				if got.allowed != up.allowed || !slices.Equal(got.reasons, up.reasons) {
+					t.Errorf("%s at %s/%s: eksguard and upstream disagree:\n  eksguard: allowed=%v %q\n  upstream: allowed=%v %q",
+						file, level, version, got.allowed, got.reasons, up.allowed, up.reasons)
+				}
+			}
+		}
+	}
+	t.Logf("compared %d distinct fixtures at %d levels and %d versions: %d evaluations", len(distinct), len(levels), len(versions), checks)
+	if len(distinct) < 100 {
+		t.Fatalf("only %d distinct upstream fixtures", len(distinct))
 	}
 }

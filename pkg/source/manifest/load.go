@@ -51,13 +51,18 @@ func Load(name string, data []byte, opts Options) *Result {
 		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", len(data), lim.MaxFileBytes)})
 		return res
 	}
-	if looksBinary(data) {
-		res.NotKubernetes = true
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		// Binary data, or UTF-16 text (which kubectl decodes): reported, never skipped in
+		// silence, since a file that cannot be read may hold a workload.
+		line := 1 + bytes.Count(data[:i], []byte{'\n'})
+		res.Errors = append(res.Errors, finding.InputError{Input: name, Line: line, Message: "binary data (a NUL byte): not read as YAML or JSON (UTF-16 text is not supported)"})
 		return res
 	}
-	docs := splitDocuments(data)
+	// Splitting stops after MaxDocuments+1 documents: the list of documents must not grow
+	// with the file (a 64 MiB file of tiny documents is millions of them).
+	docs := splitDocumentsMax(data, lim.MaxDocuments+1)
 	if len(docs) > lim.MaxDocuments {
-		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file holds %d documents, over the limit of %d; only the first %d are read", len(docs), lim.MaxDocuments, lim.MaxDocuments)})
+		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file holds more than %d documents, the limit; only the first %d are read", lim.MaxDocuments, lim.MaxDocuments)})
 		docs = docs[:lim.MaxDocuments]
 	}
 	for _, d := range docs {
@@ -68,15 +73,6 @@ func Load(name string, data []byte, opts Options) *Result {
 		res.NotKubernetes = true
 	}
 	return res
-}
-
-// looksBinary reports a NUL byte or invalid text in the first 8 KiB.
-func looksBinary(data []byte) bool {
-	head := data
-	if len(head) > 8192 {
-		head = head[:8192]
-	}
-	return bytes.IndexByte(head, 0) >= 0
 }
 
 func loadDocument(res *Result, d document, opts Options) {
@@ -195,7 +191,8 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 			return
 		}
 		for i, it := range h.Items {
-			addObject(res, d, it, &prefixLocator{loc, target.Index("items", i)}, nil, lim, target.Index("items", i), fail)
+			p := target.Index("items", i)
+			addObject(res, d, it, &prefixLocator{loc, p}, itemDuplicates(dups, p), lim, p, fail)
 		}
 		return
 	}
@@ -224,6 +221,18 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 	res.Targets = append(res.Targets, &target.Workload{
 		Object: o, PodMeta: meta, Spec: spec, SpecPath: w.specPath, PodMetaPath: w.metaPath,
 	})
+}
+
+// itemDuplicates keeps the duplicate keys inside List item p, with paths relative to it.
+func itemDuplicates(dups []target.DuplicateKey, p string) []target.DuplicateKey {
+	var out []target.DuplicateKey
+	for _, d := range dups {
+		if rest, ok := strings.CutPrefix(d.Path, p+"."); ok {
+			d.Path = rest
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // kjsonRaw is a raw JSON value (json.RawMessage without importing encoding/json twice).
