@@ -44,6 +44,10 @@ MODULES=(
 	"cert-manager github.com/cert-manager/cert-manager@v1.21.2"
 	"kyverno github.com/kyverno/kyverno@v1.19.1"
 	"gateway-api sigs.k8s.io/gateway-api@v1.6.3"
+	"cluster-api sigs.k8s.io/cluster-api@v1.14.2"
+	"cilium github.com/cilium/cilium@v1.20.2"
+	"gatekeeper github.com/open-policy-agent/gatekeeper/v3@v3.23.1"
+	"knative-serving knative.dev/serving@v0.51.0"
 )
 
 step() { printf '==> %s\n' "$*" >&2; }
@@ -77,8 +81,9 @@ if [ "$REBUILD" = 1 ] || [ ! -f "$CORPUS/stats.env" ]; then
 	for m in "${MODULES[@]}"; do
 		label=${m%% *} mv=${m#* }
 		step "downloading $mv"
-		dir=$(cd "$CACHE" && go mod download -json "$mv" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
-		[ -d "$dir" ] || die "go mod download $mv gave no directory"
+		json=$(cd "$CACHE" && go mod download -json "$mv") || die "go mod download $mv failed: $json"
+		dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' <<<"$json")
+		[ -d "$dir" ] || die "go mod download $mv gave no directory: $json"
 		args+=("$label=$dir")
 	done
 	step "building the corpus builder"
@@ -104,7 +109,8 @@ mapfile -t FILES <"$CORPUS/files.txt"
 
 if [ "$EKSGUARD" = 1 ]; then
 	step "building eksguard"
-	(cd "$ROOT" && go build -o "$CACHE/eksguard" ./cmd/eksguard)
+	(cd "$ROOT" && go build -o "$CACHE/eksguard" ./cmd/eksguard) ||
+		die "cannot build ./cmd/eksguard (--no-eksguard times kube-score alone)"
 fi
 
 # Warm the page cache so the first timed run reads no more from disk than the rest.
@@ -116,51 +122,67 @@ ks_10x() {
 	find "$CORPUS/10x" -type f -exec awk 'FNR == 1 { print "---" } { print }' {} + | "$KS" score -o json -
 }
 
-ROWS=()
-declare -A WALL RSS
-# measure NAME TOOL CORPUS OBJECTS CMD...: RUNS timed runs, stdout discarded.
-# Exit 0 or 1 (findings) is success; anything else, or kube-score reporting
-# that it could not score the files, fails the benchmark.
-measure() {
-	local name=$1 tool=$2 corpus=$3 objects=$4 i rc walls=() rss=0
-	shift 4
-	for ((i = 1; i <= RUNS; i++)); do
-		step "timing $tool on the $corpus corpus ($i/$RUNS)"
-		rc=0
-		/usr/bin/time -o "$TMP/time" -f '%e %M' "$@" >/dev/null 2>"$TMP/stderr" || rc=$?
-		if [ "$rc" -gt 1 ] || grep -q 'Failed to score' "$TMP/stderr"; then
-			tail -n 20 "$TMP/stderr" >&2
-			die "$tool on the $corpus corpus failed (exit $rc)"
-		fi
-		read -r w m < <(tail -n 1 "$TMP/time")
-		printf '    %s s, %s MiB\n' "$w" "$((m / 1024))" >&2
-		walls+=("$w")
-		[ "$m" -le "$rss" ] || rss=$m
-	done
-	WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	RSS[$name]=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
-	ROWS+=("$tool|$corpus|$objects|${WALL[$name]}|${RSS[$name]}")
+declare -A WALLS CPUS RSS
+# time_once NAME TOOL CORPUS CMD...: one timed run, stdout discarded. Exit 0
+# or 1 (findings) is success; anything else, or kube-score reporting that it
+# could not score the files, fails the benchmark.
+time_once() {
+	local name=$1 tool=$2 corpus=$3 rc=0 w m u k
+	shift 3
+	step "round $round/$RUNS: timing $tool on the $corpus corpus"
+	/usr/bin/time -o "$TMP/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$TMP/stderr" || rc=$?
+	if [ "$rc" -gt 1 ] || grep -q 'Failed to score' "$TMP/stderr"; then
+		tail -n 20 "$TMP/stderr" >&2
+		die "$tool on the $corpus corpus failed (exit $rc)"
+	fi
+	read -r w m u k < <(tail -n 1 "$TMP/time")
+	printf '    %s s wall, %s s CPU, %s MiB\n' "$w" "$(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')" "$((m / 1024))" >&2
+	WALLS[$name]+="$w "
+	CPUS[$name]+="$(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }') "
+	[ "$m" -le "${RSS[$name]:-0}" ] || RSS[$name]=$m
 }
 
 if [ "$EKSGUARD" = 1 ]; then
-	measure eg1 eksguard 1x "$OBJ1" "$CACHE/eksguard" scan "$CORPUS/1x" --format json
-	measure eg10 eksguard 10x "$OBJ10" "$CACHE/eksguard" scan "$CORPUS/10x" --format json
-fi
-cd "$CORPUS/1x"
-measure ks1 kube-score 1x "$OBJ1" "$KS" score -o json "${FILES[@]}"
-if [ "$KS10" = 1 ]; then
-	export -f ks_10x
-	export CORPUS KS
-	measure ks10 kube-score 10x "$OBJ10" bash -c ks_10x
+	step "checking eksguard's object count"
+	# Not part of the CLI contract: eksguard's JSON summary counts objects.
+	n=$("$CACHE/eksguard" scan "$CORPUS/1x" --format json | grep -o '"objects": *[0-9]*' | tail -n 1 | grep -o '[0-9]*$') || true
+	[ -z "$n" ] || [ "$n" = "$OBJ1" ] || echo "warning: eksguard reports $n objects in the 1x corpus, which has $OBJ1" >&2
 fi
 
-echo
-printf '%-11s %-7s %9s %10s %14s\n' tool corpus objects wall_s peak_rss_mib
-for r in "${ROWS[@]}"; do
-	IFS='|' read -r a b c d e <<<"$r"
-	printf '%-11s %-7s %9s %10s %14s\n' "$a" "$b" "$c" "$d" "$e"
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+# The tools take turns in each round, so that load from elsewhere on the
+# machine hits both alike.
+cd "$CORPUS/1x"
+export -f ks_10x
+export CORPUS KS
+for ((round = 1; round <= RUNS; round++)); do
+	if [ "$EKSGUARD" = 1 ]; then
+		time_once eg1 eksguard 1x "$CACHE/eksguard" scan "$CORPUS/1x" --format json
+		time_once eg10 eksguard 10x "$CACHE/eksguard" scan "$CORPUS/10x" --format json
+	fi
+	time_once ks1 kube-score 1x "$KS" score -o json "${FILES[@]}"
+	[ "$KS10" = 0 ] || time_once ks10 kube-score 10x bash -c ks_10x
 done
-echo "(median wall time and max peak RSS of $RUNS runs each)"
+
+median() { tr ' ' '\n' <<<"${1% }" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+declare -A WALL
+ROWS=()
+for row in "eg1 eksguard 1x $OBJ1" "eg10 eksguard 10x $OBJ10" "ks1 kube-score 1x $OBJ1" "ks10 kube-score 10x $OBJ10"; do
+	read -r name tool corpus objects <<<"$row"
+	[ -n "${WALLS[$name]:-}" ] || continue
+	WALL[$name]=$(median "${WALLS[$name]}")
+	RSS[$name]=$(awk -v k="${RSS[$name]}" 'BEGIN { printf "%.1f", k / 1024 }')
+	ROWS+=("$tool|$corpus|$objects|${WALL[$name]}|$(median "${CPUS[$name]}")|${RSS[$name]}")
+done
+
+echo
+printf '%-11s %-7s %9s %8s %8s %13s\n' tool corpus objects wall_s cpu_s peak_rss_mib
+for r in "${ROWS[@]}"; do
+	IFS='|' read -r a b c d e f <<<"$r"
+	printf '%-11s %-7s %9s %8s %8s %13s\n' "$a" "$b" "$c" "$d" "$e" "$f"
+done
+echo "(median wall and CPU (user+sys) time and max peak RSS of $RUNS runs each;" \
+	"load average before timing: $LOAD)"
 if [ "$KS10" = 1 ]; then
 	echo "kube-score peak RSS 10x / 1x: $(awk -v a="${RSS[ks10]}" -v b="${RSS[ks1]}" 'BEGIN { printf "%.2f", a / b }')"
 fi

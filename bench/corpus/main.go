@@ -7,12 +7,15 @@
 //
 // It walks each SRCDIR (a module in the Go module cache) for *.yaml, *.yml
 // and *.json files whose every document is a Kubernetes object (a mapping
-// with string apiVersion and kind), skips Helm/Go templates, Lists and
-// duplicate files, and drops every file that makes kube-score abort its run
-// (tested in batches, bisecting failures down to single files). The kept
+// with string apiVersion and kind and a metadata mapping), skips Helm/Go
+// templates, Lists and duplicate files, and drops every file that makes
+// kube-score abort its run (tested in batches, bisecting failures down to
+// single files). The kept
 // files are copied to DIR/1x/LABEL/NNNNN.EXT and hard-linked COPIES times
-// into DIR/10x/rI/. DIR/files.txt lists them relative to DIR/1x and
-// DIR/stats.env holds the counts as shell variables.
+// into DIR/10x/rI/. DIR/files.txt lists them relative to DIR/1x,
+// DIR/manifest.tsv maps them to their sources, DIR/dropped.tsv lists the
+// files kube-score aborts on and DIR/stats.env holds the counts as shell
+// variables.
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
 )
@@ -244,6 +248,9 @@ func run(out, kubeScore string, copies, batch int, mods []string) error {
 // parse splits data into documents the way kube-score does (on "\n---\n")
 // and returns the objects, or why the file is not a clean manifest file.
 func parse(data []byte) ([]object, string) {
+	if !utf8.Valid(data) {
+		return nil, "not UTF-8"
+	}
 	if bytes.Contains(data, []byte("{{")) {
 		return nil, "template ({{)"
 	}
@@ -275,11 +282,13 @@ func parse(data []byte) ([]object, string) {
 		if strings.HasSuffix(kind, "List") {
 			return nil, "List object"
 		}
-		o := object{apiVersion: av, kind: kind}
-		if md, ok := m["metadata"].(map[string]any); ok {
-			o.name, _ = md["name"].(string)
-			o.namespace, _ = md["namespace"].(string)
+		md, ok := m["metadata"].(map[string]any)
+		if !ok {
+			return nil, "document without metadata"
 		}
+		o := object{apiVersion: av, kind: kind}
+		o.name, _ = md["name"].(string)
+		o.namespace, _ = md["namespace"].(string)
 		objs = append(objs, o)
 	}
 	if len(objs) == 0 {
