@@ -105,3 +105,25 @@ func (m *Meta) Fail(t target.Target, path, msg string) finding.Finding {
 func (m *Meta) Failf(t target.Target, path, format string, args ...any) finding.Finding {
 	return m.Fail(t, path, fmt.Sprintf(format, args...))
 }
+
+// Dedent removes the indentation common to all non-blank lines of a remediation snippet,
+// for renderers that put it in a code block.
+func Dedent(para string) string {
+	lines := strings.Split(para, "\n")
+	cut := -1
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n := len(l) - len(strings.TrimLeft(l, " \t"))
+		if cut < 0 || n < cut {
+			cut = n
+		}
+	}
+	for i, l := range lines {
+		if len(l) >= cut && cut > 0 {
+			lines[i] = l[cut:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -51,7 +51,7 @@ func Explain(m *rule.Meta) string {
 	if sentence != "" {
 		b.WriteString("Fix: " + sentence + "\n\n")
 	}
-	b.WriteString("```yaml\n" + dedent(snippet) + "\n```\n\n")
+	b.WriteString("```yaml\n" + rule.Dedent(snippet) + "\n```\n\n")
 	if len(m.Settings) > 0 {
 		fmt.Fprintf(&b, "Reads settings: %s.\n\n", strings.Join(m.Settings, ", "))
 	}
@@ -60,24 +60,4 @@ func Explain(m *rule.Meta) string {
 		fmt.Fprintf(&b, "- %s (%s)\n", r.String(), r.URL())
 	}
 	return b.String()
-}
-
-func dedent(s string) string {
-	lines := strings.Split(s, "\n")
-	min := -1
-	for _, l := range lines {
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
-		n := len(l) - len(strings.TrimLeft(l, " "))
-		if min < 0 || n < min {
-			min = n
-		}
-	}
-	for i, l := range lines {
-		if len(l) >= min && min > 0 {
-			lines[i] = l[min:]
-		}
-	}
-	return strings.Join(lines, "\n")
 }

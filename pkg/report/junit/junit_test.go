@@ -3,51 +3,20 @@ package junit
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/eksguard/eksguard/pkg/report/reporttest"
+
 	"github.com/eksguard/eksguard/pkg/report"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/report/junit -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(g) && i < len(w); i++ {
-			if g[i] != w[i] {
-				t.Errorf("output differs from %s at line %d (run go test ./pkg/report/junit -update and review the diff)\n got: %s\nwant: %s", path, i+1, g[i], w[i])
-				return
-			}
-		}
-		t.Errorf("output differs from %s in length (run go test ./pkg/report/junit -update)", path)
-	}
-}
-
 func TestGolden(t *testing.T) {
-	golden(t, "full.junit.xml", fullOutput(t))
-	golden(t, "empty.junit.xml", emptyOutput(t))
+	reporttest.Golden(t, "full.junit.xml", reporttest.Full(t, New))
+	reporttest.Golden(t, "empty.junit.xml", reporttest.Empty(t, New))
 }
 
 func TestRegistered(t *testing.T) {
@@ -230,7 +199,7 @@ func checkShape(t *testing.T, out []byte) {
 }
 
 func TestFull(t *testing.T) {
-	doc := parse(t, fullOutput(t))
+	doc := parse(t, reporttest.Full(t, New))
 	var total counts
 	for _, s := range doc.Suites {
 		total.tests += s.Tests
@@ -280,7 +249,7 @@ func TestFull(t *testing.T) {
 	evil := doc.Suites[2]
 	for _, s := range []string{evil.Name, evil.Cases[0].Name, evil.Cases[0].Failure.Message, evil.Cases[0].Failure.Body, evil.Cases[1].Skipped.Message} {
 		if !strings.Contains(s, `\u001b[31mred\u001b[0m ]]> "q" 'a' <b>&amp; \xff\xfe bad\u0000nul\u0007bel`) {
-			t.Errorf("hostile text not shown escaped: %q", s)
+			t.Errorf("reporttest.Hostile text not shown escaped: %q", s)
 		}
 		if strings.ContainsAny(s, "\x1b\x00\x07\ufffe") {
 			t.Errorf("raw control or non-character in %q", s)
@@ -303,7 +272,7 @@ func TestFull(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
-	doc := parse(t, emptyOutput(t))
+	doc := parse(t, reporttest.Empty(t, New))
 	if len(doc.Suites) != 1 || len(doc.Suites[0].Cases) != 1 || doc.Suites[0].Failures != 0 {
 		t.Fatalf("a clean run should hold one passing testcase: %+v", doc)
 	}
@@ -316,7 +285,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestInputErrorsOnly(t *testing.T) {
-	doc := parse(t, render(t, fixtureHeader(), nil, &report.Summary{Errors: fixtureSummary(nil).Errors}))
+	doc := parse(t, reporttest.Render(t, New, reporttest.Header(), nil, &report.Summary{Errors: reporttest.Summary(nil).Errors}))
 	if len(doc.Suites) != 1 || doc.Suites[0].Name != InputErrorsSuite || doc.Suites[0].Failures != 2 {
 		t.Fatalf("%+v", doc)
 	}
@@ -330,7 +299,7 @@ func TestEscaping(t *testing.T) {
 		}
 		return b
 	}())
-	for _, s := range []string{hostile, all, "\ufffe\uffff\U0010ffff", "]]>]]>", "a\r\nb\rc"} {
+	for _, s := range []string{reporttest.Hostile, all, "\ufffe\uffff\U0010ffff", "]]>]]>", "a\r\nb\rc"} {
 		doc := fmt.Sprintf("<x a=\"%s\">%s</x>", attr(s), text(s))
 		var v struct {
 			A    string `xml:"a,attr"`

@@ -599,7 +599,7 @@ func help(m *rule.Meta) (text, md string) {
 				b.WriteString("\n\n")
 			}
 			if indented(para) {
-				b.WriteString("```\n" + dedent(para) + "\n```")
+				b.WriteString("```\n" + rule.Dedent(para) + "\n```")
 			} else {
 				b.WriteString(strings.TrimSpace(para))
 			}
@@ -635,26 +635,6 @@ func indented(para string) bool {
 		}
 	}
 	return true
-}
-
-func dedent(para string) string {
-	lines := strings.Split(para, "\n")
-	cut := -1
-	for _, l := range lines {
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
-		n := len(l) - len(strings.TrimLeft(l, " \t"))
-		if cut < 0 || n < cut {
-			cut = n
-		}
-	}
-	for i, l := range lines {
-		if len(l) >= cut && cut > 0 {
-			lines[i] = l[cut:]
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 var mdEscaper = strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `_`, `\_`, "`", "\\`", `<`, `&lt;`)

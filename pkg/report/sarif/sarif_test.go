@@ -3,63 +3,21 @@ package sarif
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/eksguard/eksguard/pkg/report/reporttest"
 
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
 	reportjson "github.com/eksguard/eksguard/pkg/report/json"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/report/sarif -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test ./pkg/report/sarif -update and review the diff)\n%s", path, firstDiff(got, want))
-	}
-}
-
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return ""
-}
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
-
 func TestGolden(t *testing.T) {
-	golden(t, "full.sarif.json", fullOutput(t))
-	golden(t, "empty.sarif.json", emptyOutput(t))
+	reporttest.Golden(t, "full.sarif.json", reporttest.Full(t, New))
+	reporttest.Golden(t, "empty.sarif.json", reporttest.Empty(t, New))
 }
 
 func TestRegistered(t *testing.T) {
@@ -95,7 +53,7 @@ func arr(v any) []any          { a, _ := v.([]any); return a }
 func str(v any) string         { s, _ := v.(string); return s }
 
 func TestContent(t *testing.T) {
-	out := fullOutput(t)
+	out := reporttest.Full(t, New)
 	if bytes.Contains(out, []byte{0x1b}) || bytes.Contains(out, []byte{0}) || bytes.Contains(out, []byte("\u2028")) {
 		t.Error("raw control characters in the output")
 	}
@@ -112,7 +70,7 @@ func TestContent(t *testing.T) {
 	if driver["name"] != "eksguard" || driver["version"] != "1.2.3" || driver["informationUri"] != InformationURI {
 		t.Errorf("driver: %v %v %v", driver["name"], driver["version"], driver["informationUri"])
 	}
-	h := fixtureHeader()
+	h := reporttest.Header()
 	rules := arr(driver["rules"])
 	if len(rules) != len(h.Rules) {
 		t.Fatalf("%d rules, want %d", len(rules), len(h.Rules))
@@ -145,7 +103,7 @@ func TestContent(t *testing.T) {
 
 	results := arr(run["results"])
 	// Rule errors, passes and empty groups are not results: 4 in the first group, 2 from
-	// stdin, 2 hostile, 1 Windows, 1 absolute, 1 node.
+	// stdin, 2 reporttest.Hostile, 1 Windows, 1 absolute, 1 node.
 	if len(results) != 11 {
 		t.Fatalf("%d results, want 11", len(results))
 	}
@@ -270,7 +228,7 @@ func TestContent(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
-	log := decode(t, emptyOutput(t))
+	log := decode(t, reporttest.Empty(t, New))
 	run := obj(arr(log["runs"])[0])
 	if res, ok := run["results"].([]any); !ok || len(res) != 0 {
 		t.Errorf("results %v, want []", run["results"])
@@ -288,7 +246,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestFingerprint(t *testing.T) {
-	a := finding.Finding{RuleID: "pod/privileged", Subject: deployment, Location: finding.Location{File: "a.yaml", Line: 3, Path: "spec.x"}}
+	a := finding.Finding{RuleID: "pod/privileged", Subject: reporttest.Deployment, Location: finding.Location{File: "a.yaml", Line: 3, Path: "spec.x"}}
 	b := a
 	b.Location.File, b.Location.Line, b.Message = "moved/b.yaml", 99, "reworded"
 	if Fingerprint(&a) != Fingerprint(&b) {
@@ -346,7 +304,7 @@ func TestLevel(t *testing.T) {
 // same log as the live run.
 func TestReplay(t *testing.T) {
 	var groups []*report.Group
-	for _, g := range fixtureGroups() {
+	for _, g := range reporttest.Groups() {
 		// JSON cannot carry invalid UTF-8, an empty group leaves no trace in it, and the
 		// JSON reader refuses severity "unknown" (which the JSON writer writes).
 		if len(g.Findings) == 0 || strings.Contains(g.File, "evil") {
@@ -361,14 +319,14 @@ func TestReplay(t *testing.T) {
 		g.Findings = keep
 		groups = append(groups, g)
 	}
-	sum := fixtureSummary(groups)
+	sum := reporttest.Summary(groups)
 	sum.Errors[0].Message = "yaml: mapping values are not allowed in this context"
 	sum.Expired[0].Reason = "old debug exemption"
-	live := render(t, fixtureHeader(), groups, sum)
+	live := reporttest.Render(t, New, reporttest.Header(), groups, sum)
 
 	var saved bytes.Buffer
 	render2 := func(w report.Writer) {
-		if err := w.Begin(fixtureHeader()); err != nil {
+		if err := w.Begin(reporttest.Header()); err != nil {
 			t.Fatal(err)
 		}
 		for _, g := range groups {
@@ -390,7 +348,7 @@ func TestReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(live, replayed.Bytes()) {
-		t.Errorf("replayed log differs from the live one\n%s", firstDiff(replayed.Bytes(), live))
+		t.Errorf("replayed log differs from the live one\n%s", reporttest.FirstDiff(replayed.Bytes(), live))
 	}
 }
 
@@ -400,10 +358,10 @@ func TestManyGroups(t *testing.T) {
 	groups := make([]*report.Group, n)
 	for i := range groups {
 		f := finding.Finding{RuleID: "pod/privileged", Status: finding.StatusFail, Severity: finding.SeverityCritical,
-			Subject: finding.Subject{Kind: "Pod", Namespace: "ns", Name: "p" + itoa(i)}, Location: finding.Location{File: "a.yaml", Line: i + 1}, Message: "m"}
+			Subject: finding.Subject{Kind: "Pod", Namespace: "ns", Name: "p" + strconv.Itoa(i)}, Location: finding.Location{File: "a.yaml", Line: i + 1}, Message: "m"}
 		groups[i] = &report.Group{File: "a.yaml", Subject: f.Subject, Findings: []finding.Finding{f}}
 	}
-	out := render(t, fixtureHeader(), groups, &report.Summary{})
+	out := reporttest.Render(t, New, reporttest.Header(), groups, &report.Summary{})
 	run := obj(arr(decode(t, out)["runs"])[0])
 	if got := len(arr(run["results"])); got != n {
 		t.Fatalf("%d results, want %d", got, n)

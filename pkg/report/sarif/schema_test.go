@@ -3,6 +3,7 @@ package sarif
 import (
 	"bytes"
 	"fmt"
+	"github.com/eksguard/eksguard/pkg/report/reporttest"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -131,8 +132,8 @@ func validate(t *testing.T, name string, out []byte) {
 }
 
 func TestSchemaValid(t *testing.T) {
-	validate(t, "full output", fullOutput(t))
-	validate(t, "empty output", emptyOutput(t))
+	validate(t, "full output", reporttest.Full(t, New))
+	validate(t, "empty output", reporttest.Empty(t, New))
 }
 
 // TestSchemaRejects makes sure the validation is real: a log that breaks the schema fails.
@@ -157,12 +158,12 @@ func TestSchemaRejects(t *testing.T) {
 
 // TestGoSarifReads checks a SARIF library reads the log back with the same results.
 func TestGoSarifReads(t *testing.T) {
-	for name, out := range map[string][]byte{"full": fullOutput(t), "empty": emptyOutput(t)} {
+	for name, out := range map[string][]byte{"full": reporttest.Full(t, New), "empty": reporttest.Empty(t, New)} {
 		log, err := gosarif.FromBytes(out)
 		if err != nil {
 			t.Fatalf("%s: go-sarif: %v", name, err)
 		}
-		if len(log.Runs) != 1 || log.Runs[0].Tool.Driver == nil || len(log.Runs[0].Tool.Driver.Rules) != len(fixtureHeader().Rules) {
+		if len(log.Runs) != 1 || log.Runs[0].Tool.Driver == nil || len(log.Runs[0].Tool.Driver.Rules) != len(reporttest.Header().Rules) {
 			t.Fatalf("%s: go-sarif read %d runs", name, len(log.Runs))
 		}
 		want := 11

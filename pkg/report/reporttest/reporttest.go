@@ -1,9 +1,10 @@
-package junit
-
-// The fixture is repeated in pkg/report/sarif/fixture_test.go: keep the two in step.
+// Package reporttest holds the fixture every reporter is tested on: a header, groups of
+// findings of every status and severity with Hostile strings, and a summary.
+package reporttest
 
 import (
 	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -15,14 +16,14 @@ import (
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
-// hostile holds what a crafted manifest can put in names, messages and reasons: ANSI
+// Hostile holds what a crafted manifest can put in names, messages and reasons: ANSI
 // escapes, a CDATA terminator, quotes and markup, invalid UTF-8, NUL and other control
 // characters, XML non-characters and JavaScript line separators.
-const hostile = "\x1b[31mred\x1b[0m ]]> \"q\" 'a' <b>&amp; \xff\xfe bad\x00nul\x07bel\r\n\u2028\ufffe\t[x](1)"
+const Hostile = "\x1b[31mred\x1b[0m ]]> \"q\" 'a' <b>&amp; \xff\xfe bad\x00nul\x07bel\r\n\u2028\ufffe\t[x](1)"
 
 // References are literals rather than the ref constructors, so that the fixture does not
 // change when those do; the golden files still follow ref's String and URL.
-func fixtureHeader() *report.Header {
+func Header() *report.Header {
 	return &report.Header{
 		Tool:    report.Tool,
 		Version: "1.2.3",
@@ -83,32 +84,33 @@ func fixtureHeader() *report.Header {
 	}
 }
 
-var deployment = finding.Subject{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+// Deployment is the subject most fixture findings are about.
+var Deployment = finding.Subject{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
 
-func fixtureGroups() []*report.Group {
+func Groups() []*report.Group {
 	web := "k8s/web.yaml"
-	evil := finding.Subject{APIVersion: "v1", Kind: "Pod", Namespace: "ns" + hostile, Name: "evil" + hostile}
-	evilFile := "k8s/dir with space/evil%" + hostile + ".yaml"
+	evil := finding.Subject{APIVersion: "v1", Kind: "Pod", Namespace: "ns" + Hostile, Name: "evil" + Hostile}
+	evilFile := "k8s/dir with space/evil%" + Hostile + ".yaml"
 	return []*report.Group{
-		{File: web, Subject: deployment, Findings: []finding.Finding{
-			{RuleID: "pod/privileged", Status: finding.StatusFail, Severity: finding.SeverityCritical, Subject: deployment,
+		{File: web, Subject: Deployment, Findings: []finding.Finding{
+			{RuleID: "pod/privileged", Status: finding.StatusFail, Severity: finding.SeverityCritical, Subject: Deployment,
 				Location: finding.Location{File: web, Line: 21, Column: 13, Document: 1, Path: "spec.template.spec.containers[0].securityContext.privileged"},
 				Message:  `container "app" is privileged`, Evidence: map[string]string{"container": "app", "privileged": "true"}},
-			{RuleID: "pod/run-as-root", Status: finding.StatusWarn, Severity: finding.SeverityHigh, Subject: deployment,
+			{RuleID: "pod/run-as-root", Status: finding.StatusWarn, Severity: finding.SeverityHigh, Subject: Deployment,
 				Location: finding.Location{File: web, Line: 18, Path: "spec.template.spec.securityContext.runAsNonRoot"},
 				Message:  "runAsNonRoot is not set"},
-			{RuleID: "pod/resources", Status: finding.StatusSkip, Severity: finding.SeverityMedium, Subject: deployment,
+			{RuleID: "pod/resources", Status: finding.StatusSkip, Severity: finding.SeverityMedium, Subject: Deployment,
 				Location:   finding.Location{File: web, Line: 19, Path: "spec.template.spec.containers[0].resources"},
 				Message:    `container "app" has no memory limit`,
 				Suppressed: &finding.Suppression{Reason: "load test environment", Source: "config", Expires: "2099-01-01"}},
-			{RuleID: "pod/read-only-root", Status: finding.StatusSkip, Severity: finding.SeverityLow, Subject: deployment,
+			{RuleID: "pod/read-only-root", Status: finding.StatusSkip, Severity: finding.SeverityLow, Subject: Deployment,
 				Location:   finding.Location{File: web, Line: 20, Path: "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"},
 				Message:    `container "app" has a writable root filesystem`,
 				Suppressed: &finding.Suppression{Reason: "nginx writes its cache", Source: "annotation"}},
-			{RuleID: "pod/seccomp", Status: finding.StatusError, Severity: finding.SeverityMedium, Subject: deployment,
+			{RuleID: "pod/seccomp", Status: finding.StatusError, Severity: finding.SeverityMedium, Subject: Deployment,
 				Location: finding.Location{File: web, Line: 5},
 				Message:  "rule could not evaluate this object: internal error (panic: boom) at seccomp.go:40"},
-			{RuleID: "pod/seccomp", Status: finding.StatusPass, Severity: finding.SeverityMedium, Subject: deployment,
+			{RuleID: "pod/seccomp", Status: finding.StatusPass, Severity: finding.SeverityMedium, Subject: Deployment,
 				Location: finding.Location{File: web, Line: 5}, Message: "seccomp profile is set"},
 		}},
 		{File: "-", Subject: finding.Subject{APIVersion: "v1", Kind: "Pod", Name: "debug"}, Findings: []finding.Finding{
@@ -123,37 +125,37 @@ func fixtureGroups() []*report.Group {
 		}},
 		{File: evilFile, Subject: evil, Findings: []finding.Finding{
 			{RuleID: "pod/privileged", Status: finding.StatusFail, Severity: finding.SeverityCritical, Subject: evil,
-				Location: finding.Location{File: evilFile, Line: 7, Path: "spec.containers[0]" + hostile},
-				Message:  "message " + hostile, Evidence: map[string]string{"image" + hostile: hostile}},
+				Location: finding.Location{File: evilFile, Line: 7, Path: "spec.containers[0]" + Hostile},
+				Message:  "message " + Hostile, Evidence: map[string]string{"image" + Hostile: Hostile}},
 			{RuleID: "pod/resources", Status: finding.StatusSkip, Severity: finding.SeverityMedium, Subject: evil,
 				Location:   finding.Location{File: evilFile, Line: 8},
-				Message:    "suppressed " + hostile,
-				Suppressed: &finding.Suppression{Reason: "reason " + hostile, Source: "annotation"}},
+				Message:    "suppressed " + Hostile,
+				Suppressed: &finding.Suppression{Reason: "reason " + Hostile, Source: "annotation"}},
 		}},
-		{File: `C:\manifests\windows.yaml`, Subject: deployment, Findings: []finding.Finding{
-			{RuleID: "pod/run-as-root", Status: finding.StatusFail, Severity: finding.SeverityHigh, Subject: deployment,
+		{File: `C:\manifests\windows.yaml`, Subject: Deployment, Findings: []finding.Finding{
+			{RuleID: "pod/run-as-root", Status: finding.StatusFail, Severity: finding.SeverityHigh, Subject: Deployment,
 				Location: finding.Location{File: `C:\manifests\windows.yaml`, Line: 4, Column: 1}, Message: "runAsNonRoot is not set"},
 		}},
-		{File: "/abs/path/pod.yaml", Subject: deployment, Findings: []finding.Finding{
-			{RuleID: "pod/read-only-root", Status: finding.StatusFail, Severity: finding.SeverityLow, Subject: deployment,
+		{File: "/abs/path/pod.yaml", Subject: Deployment, Findings: []finding.Finding{
+			{RuleID: "pod/read-only-root", Status: finding.StatusFail, Severity: finding.SeverityLow, Subject: Deployment,
 				Location: finding.Location{File: "/abs/path/pod.yaml", Path: "spec"}, Message: "writable root filesystem"},
 		}},
 		{Subject: finding.Subject{Node: "ip-10-0-0-1"}, Findings: []finding.Finding{ // a live-cluster subject: no file
 			{RuleID: "pod/resources", Status: finding.StatusFail, Severity: finding.SeverityMedium,
 				Subject: finding.Subject{Node: "ip-10-0-0-1"}, Message: "node has no allocatable limit"},
 		}},
-		{File: "k8s/empty.yaml", Subject: deployment}, // a group with no finding
+		{File: "k8s/empty.yaml", Subject: Deployment}, // a group with no finding
 	}
 }
 
-func fixtureSummary(groups []*report.Group) *report.Summary {
+func Summary(groups []*report.Group) *report.Summary {
 	s := &report.Summary{
 		Errors: []finding.InputError{
-			{Input: "k8s/broken.yaml", Line: 7, Document: 2, Message: "yaml: mapping values are not allowed in this context " + hostile},
+			{Input: "k8s/broken.yaml", Line: 7, Document: 2, Message: "yaml: mapping values are not allowed in this context " + Hostile},
 			{Input: "-", Message: "input is larger than 1 MiB"},
 		},
 		Expired: []report.ExpiredExemption{
-			{Rule: "pod/privileged", Reason: "old debug exemption " + hostile, Expires: "2024-01-01", Source: ".eksguard.yaml"},
+			{Rule: "pod/privileged", Reason: "old debug exemption " + Hostile, Expires: "2024-01-01", Source: ".eksguard.yaml"},
 		},
 		FailOn:   "high",
 		Duration: 1500 * time.Millisecond,
@@ -172,11 +174,11 @@ func fixtureSummary(groups []*report.Group) *report.Summary {
 	return s
 }
 
-// render runs a writer over the header, groups and summary.
-func render(t *testing.T, h *report.Header, groups []*report.Group, s *report.Summary) []byte {
+// Render runs a writer over the header, groups and summary.
+func Render(t testing.TB, newWriter func(io.Writer, report.Options) report.Writer, h *report.Header, groups []*report.Group, s *report.Summary) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w := New(&buf, report.Options{})
+	w := newWriter(&buf, report.Options{})
 	if err := w.Begin(h); err != nil {
 		t.Fatal(err)
 	}
@@ -191,12 +193,13 @@ func render(t *testing.T, h *report.Header, groups []*report.Group, s *report.Su
 	return buf.Bytes()
 }
 
-func fullOutput(t *testing.T) []byte {
-	groups := fixtureGroups()
-	return render(t, fixtureHeader(), groups, fixtureSummary(groups))
+// Full renders the whole fixture.
+func Full(t testing.TB, newWriter func(io.Writer, report.Options) report.Writer) []byte {
+	groups := Groups()
+	return Render(t, newWriter, Header(), groups, Summary(groups))
 }
 
-func emptyOutput(t *testing.T) []byte {
-	h := fixtureHeader()
-	return render(t, h, nil, &report.Summary{FailOn: "high"})
+// Empty renders a run without findings or errors.
+func Empty(t testing.TB, newWriter func(io.Writer, report.Options) report.Writer) []byte {
+	return Render(t, newWriter, Header(), nil, &report.Summary{FailOn: "high"})
 }
