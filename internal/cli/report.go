@@ -26,19 +26,15 @@ func newReport() *cobra.Command {
 			if err != nil {
 				return usageErr("%s: %v", args[0], err)
 			}
-			w, files, err := out.writers(cmd.OutOrStdout())
+			w, err := out.open(cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
-			defer func() {
-				for _, f := range files {
-					f.Close()
-				}
-			}()
+			defer w.Close()
 			if err := rjson.Replay(doc, w); err != nil {
 				return usageErr("%v", err)
 			}
-			return nil
+			return w.Close()
 		},
 	}
 	out.register(convert)

@@ -38,7 +38,33 @@ func (o *outputFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
 }
 
-// writers opens every requested output. The caller closes the files.
+// outputs is the set of report writers of a run and the files they write to.
+type outputs struct {
+	report.Writer
+	files []*os.File
+}
+
+// Close closes every output file and returns the first error.
+func (o *outputs) Close() error {
+	var first error
+	for _, f := range o.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = &exitError{code: ExitUsage, err: err}
+		}
+	}
+	o.files = nil
+	return first
+}
+
+// open opens every requested output; the caller closes it.
+func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
+	w, files, err := o.writers(stdout)
+	if err != nil {
+		return nil, err
+	}
+	return &outputs{Writer: w, files: files}, nil
+}
+
 func (o *outputFlags) writers(stdout io.Writer) (report.Writer, []*os.File, error) {
 	var ws report.Multi
 	var files []*os.File
@@ -131,15 +157,11 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 				return usageErr("%v", err)
 			}
 			exempter := config.NewExempter(cfg, time.Now())
-			w, files, err := out.writers(cmd.OutOrStdout())
+			w, err := out.open(cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
-			defer func() {
-				for _, f := range files {
-					f.Close()
-				}
-			}()
+			defer w.Close()
 			opts := manifest.Options{Limits: manifest.DefaultLimits(), FullMetadata: cfg.NeedsLabels()}
 			run := &scan.Manifests{
 				Paths:   args,
@@ -154,12 +176,9 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
-			for _, f := range files {
-				if err := f.Close(); err != nil {
-					return &exitError{code: ExitUsage, err: err}
-				}
+			if err := w.Close(); err != nil {
+				return err
 			}
-			files = nil
 			return exitFor(sum)
 		},
 	}
