@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	yaml "go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -109,54 +108,6 @@ func podOf(kind string, js []byte) (*metav1.ObjectMeta, *corev1.PodSpec, error) 
 
 // errDepth is returned when a document nests deeper than the limit.
 var errDepth = errors.New("nesting too deep")
-
-// walkNodes checks depth and collects duplicate keys, iteratively so that no input can
-// exhaust the stack.
-func walkNodes(root *yaml.Node, maxDepth int, offset int) ([]target.DuplicateKey, error) {
-	type item struct {
-		n     *yaml.Node
-		depth int
-		path  string
-	}
-	var dups []target.DuplicateKey
-	stack := []item{{root, 0, ""}}
-	for len(stack) > 0 {
-		it := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if it.depth > maxDepth {
-			return dups, fmt.Errorf("%w: more than %d levels at line %d", errDepth, maxDepth, it.n.Line+offset)
-		}
-		switch it.n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range it.n.Content {
-				stack = append(stack, item{c, it.depth, it.path})
-			}
-		case yaml.SequenceNode:
-			for i, c := range it.n.Content {
-				stack = append(stack, item{c, it.depth + 1, target.Index(it.path, i)})
-			}
-		case yaml.MappingNode:
-			var first map[string]int
-			if len(it.n.Content) > 2 {
-				first = make(map[string]int, len(it.n.Content)/2)
-			}
-			for i := 0; i+1 < len(it.n.Content); i += 2 {
-				k := it.n.Content[i]
-				key := k.Value
-				p := fieldPath(it.path, key)
-				if first != nil {
-					if l, dup := first[key]; dup && k.Kind == yaml.ScalarNode && key != "<<" {
-						dups = append(dups, target.DuplicateKey{Path: p, Line: k.Line + offset, FirstLine: l + offset})
-					} else {
-						first[key] = k.Line
-					}
-				}
-				stack = append(stack, item{it.n.Content[i+1], it.depth + 1, p})
-			}
-		}
-	}
-	return dups, nil
-}
 
 // fieldPath appends a key: plain identifiers as fields, anything else quoted.
 func fieldPath(path, key string) string {

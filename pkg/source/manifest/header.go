@@ -19,6 +19,9 @@ type header struct {
 // keys, tabs, multi-line quoted values. The caller then parses the document in full, so
 // the fast path never decides differently from a real parser; it only declines.
 func scanHeader(doc []byte) (h header, ok bool) {
+	if !scannable(doc) {
+		return h, false
+	}
 	inMeta, metaIndent := false, -1
 	scalarIndent := -1 // indent of the key whose scalar value was just read
 	openBlock := false // the last top-level key has no inline value: a block may follow
@@ -120,10 +123,7 @@ func scanHeader(doc []byte) (h header, ok bool) {
 		}
 		key, rest, ok := splitKey(l[indent:])
 		if !ok {
-			if c == '-' || c == '?' {
-				return h, false
-			}
-			continue
+			return h, false // a key this scanner cannot read may be "name" to a parser
 		}
 		switch key {
 		case "name":
@@ -150,6 +150,9 @@ func splitKey(l []byte) (key string, rest []byte, ok bool) {
 	}
 	for i := 0; i < len(l); i++ {
 		if l[i] == ':' && (i+1 == len(l) || l[i+1] == ' ' || l[i+1] == '\t') {
+			if i == 0 || l[i-1] == ' ' || l[i-1] == '\t' {
+				return "", nil, false // "kind : x" is the key "kind" to a parser
+			}
 			return string(l[:i]), l[i+1:], true
 		}
 		if l[i] == '#' && i > 0 && l[i-1] == ' ' {
@@ -162,7 +165,7 @@ func splitKey(l []byte) (key string, rest []byte, ok bool) {
 // plainScalar reads a one-line scalar value: plain, or single/double quoted without
 // escapes, with an optional trailing comment. Anything else declines.
 func plainScalar(rest []byte) (string, bool) {
-	v := bytes.TrimSpace(rest)
+	v := bytes.Trim(rest, " \t") // only these: YAML keeps U+00A0 and other spaces
 	if len(v) == 0 || v[0] == '#' {
 		return "", true
 	}
@@ -186,7 +189,7 @@ func plainScalar(rest []byte) (string, bool) {
 		return "", false
 	}
 	if i := bytes.Index(v, []byte(" #")); i >= 0 {
-		v = bytes.TrimSpace(v[:i])
+		v = bytes.Trim(v[:i], " \t")
 	}
 	if bytes.ContainsAny(v, "\t") {
 		return "", false

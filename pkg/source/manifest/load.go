@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -126,6 +127,10 @@ func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any
 		} else {
 			line = d.startLine
 		}
+		// yaml.v3 puts the end of the stream on a line after the last: name the last.
+		if last := d.startLine + bytes.Count(bytes.TrimRight(d.data, "\r\n"), []byte{'\n'}); line > last {
+			line = last
+		}
 		fail(line, "malformed YAML: %s", msg)
 		return
 	}
@@ -162,7 +167,8 @@ func loadJSON(res *Result, d document, js []byte, lim Limits, fail func(int, str
 		// Positions and duplicate keys come from the YAML tree of the JSON text; the
 		// values from the JSON decoder the API server uses.
 		var root yaml.Node
-		if err := yaml.Unmarshal(js, &root); err == nil {
+		// d.data, not js: the blank lines js was trimmed of count for positions.
+		if err := yaml.Unmarshal(d.data, &root); err == nil {
 			if obj := resolve(&root); obj != nil {
 				loc = &nodeLocator{root: obj, offset: d.startLine - 1}
 				_, dups, _ = nodeToJSON(obj, lim.MaxDepth, 4*lim.MaxDocumentBytes, d.startLine-1)
@@ -292,17 +298,34 @@ func jsonDepth(b []byte) int {
 	return max
 }
 
-// yamlErrorLine pulls "line N" out of a yaml.v3 error.
+// yamlErrorLine pulls "line N: " out of a yaml.v3 error and makes N 1-based: yaml.v3 counts
+// the lines of its scanner's errors from 1 but those of its parser's errors from 0.
 func yamlErrorLine(err error) (int, string) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var line int
-	if i := strings.Index(msg, "line "); i >= 0 {
-		fmt.Sscanf(msg[i+5:], "%d", &line)
-		if j := strings.Index(msg[i:], ": "); j >= 0 {
-			msg = msg[i+j+2:]
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if l, err := strconv.Atoi(n); err == nil {
+				line, msg = l, after
+			}
 		}
 	}
+	if line > 0 && isParserProblem(msg) {
+		line++
+	}
 	return line, msg
+}
+
+// isParserProblem reports the problems yaml.v3's parser (not its scanner) reports.
+func isParserProblem(msg string) bool {
+	for _, p := range []string{"did not find expected <", "did not find expected node content",
+		"did not find expected '-' indicator", "did not find expected key", "did not find expected ',' or ",
+		"found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstFrame(stack []byte) string {

@@ -11,8 +11,12 @@ type document struct {
 
 // splitDocuments cuts a YAML stream at document markers ("---" and "..." at column 0),
 // keeping each document's starting line. It does not parse. Empty documents (only
-// whitespace and comments) are dropped but still counted for the index.
-func splitDocuments(data []byte) []document {
+// whitespace and comments) are dropped and not counted: index counts the documents
+// returned.
+func splitDocuments(data []byte) []document { return splitDocumentsMax(data, -1) }
+
+// splitDocumentsMax is splitDocuments that stops after limit documents (< 0: no limit).
+func splitDocumentsMax(data []byte, limit int) []document {
 	var docs []document
 	start, startLine, line, index := 0, 1, 1, 1
 	flush := func(end, nextStart, nextLine int) {
@@ -22,7 +26,7 @@ func splitDocuments(data []byte) []document {
 		}
 		start, startLine = nextStart, nextLine
 	}
-	for pos := 0; pos < len(data); {
+	for pos := 0; pos < len(data) && (limit < 0 || len(docs) < limit); {
 		nl := bytes.IndexByte(data[pos:], '\n')
 		end := len(data)
 		if nl >= 0 {
@@ -43,7 +47,9 @@ func splitDocuments(data []byte) []document {
 		pos = next
 		line++
 	}
-	flush(len(data), len(data), line)
+	if limit < 0 || len(docs) < limit {
+		flush(len(data), len(data), line)
+	}
 	return docs
 }
 

@@ -37,6 +37,10 @@ func Walk(paths []string, visit func(Input)) []finding.InputError {
 	var walkDir func(dir string)
 	walkDir = func(dir string) {
 		real, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			// Absolute, so that "dir" and a link to it by absolute path are one directory.
+			real, err = filepath.Abs(real)
+		}
 		if err != nil {
 			errs = append(errs, finding.InputError{Input: dir, Message: err.Error()})
 			return
