@@ -12,8 +12,13 @@ import (
 func main() {
 	// Scans allocate many short-lived objects while the live heap stays small (a bounded
 	// window of files), so collect less often than Go's default unless the user chose.
+	// A soft memory limit makes the collector work harder instead of letting that headroom
+	// grow past a few hundred MiB on hostile input (huge documents).
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(256 << 20)
+		}
 	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

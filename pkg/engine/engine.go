@@ -106,17 +106,18 @@ func panicSite(stack []byte) string {
 	return "unknown"
 }
 
-// Unit is one piece of input work (a file): Load runs in parallel with other units.
+// Unit is one piece of input work (a file): Load runs in parallel with other units. It
+// hands each target to check as soon as it is read, so that only one target's data is
+// alive at a time, and returns what else it found.
 type Unit struct {
 	Name string
-	Load func() Batch
+	Load func(check func(target.Target)) Batch
 }
 
-// Batch is what a unit loaded.
+// Batch is what a unit loaded besides its targets.
 type Batch struct {
-	Targets []target.Target
-	Errors  []finding.InputError
-	Stats   Stats
+	Errors []finding.InputError
+	Stats  Stats
 }
 
 // Stats count the input a run read.
@@ -147,38 +148,42 @@ type Result struct {
 
 // Run loads and checks units on all cores and calls emit with each unit's result in the
 // order the units arrive, holding at most a small window of results in memory so that
-// memory stays flat however many units there are.
+// memory stays flat however many units there are. A fixed set of workers does the work,
+// so that goroutine stacks grow once, not once per file.
 func (e *Engine) Run(ctx context.Context, units <-chan Unit, emit func(Result) error) error {
 	workers := runtime.GOMAXPROCS(0)
-	window := workers * 8
+	window := workers * 64
 	type slot struct {
+		unit Unit
 		done chan struct{}
 		res  Result
 	}
-	slots := make(chan *slot, window)
+	slots := make(chan *slot, window) // in input order, for emit
+	jobs := make(chan *slot, window)  // in any order, for the workers
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, workers)
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				var fs []finding.Finding
+				b := s.unit.Load(func(t target.Target) { fs = append(fs, e.Check(ctx, t)...) })
+				s.res = Result{Name: s.unit.Name, Findings: fs, Errors: b.Errors, Stats: b.Stats}
+				close(s.done)
+			}
+		}()
+	}
 	go func() {
 		defer close(slots)
+		defer close(jobs)
 		for u := range units {
-			s := &slot{done: make(chan struct{})}
+			s := &slot{unit: u, done: make(chan struct{})}
 			select {
 			case slots <- s: // blocks when the window is full
 			case <-ctx.Done():
 				return
 			}
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(u Unit, s *slot) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				defer close(s.done)
-				b := u.Load()
-				s.res = Result{Name: u.Name, Errors: b.Errors, Stats: b.Stats}
-				for _, t := range b.Targets {
-					s.res.Findings = append(s.res.Findings, e.Check(ctx, t)...)
-				}
-			}(u, s)
+			jobs <- s
 		}
 	}()
 	var err error

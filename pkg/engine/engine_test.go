@@ -88,11 +88,12 @@ func TestRunKeepsInputOrder(t *testing.T) {
 		defer close(units)
 		for i := 0; i < n; i++ {
 			name := fmt.Sprintf("f%03d", i)
-			units <- Unit{Name: name, Load: func() Batch {
+			units <- Unit{Name: name, Load: func(check func(target.Target)) Batch {
 				for j := 0; j < (n-i)%7*1000; j++ { // uneven work
 					_ = j * j
 				}
-				return Batch{Targets: []target.Target{obj(name)}, Stats: Stats{Files: 1}}
+				check(obj(name))
+				return Batch{Stats: Stats{Files: 1}}
 			}}
 		}
 	}()

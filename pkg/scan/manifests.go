@@ -10,6 +10,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/source/manifest"
+	"github.com/eksguard/eksguard/pkg/target"
 )
 
 // Manifests is a scan of manifest files and directories.
@@ -60,17 +61,17 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 }
 
 func (m *Manifests) unit(in manifest.Input) engine.Unit {
-	return engine.Unit{Name: in.Name, Load: func() engine.Batch {
+	return engine.Unit{Name: in.Name, Load: func(check func(target.Target)) engine.Batch {
 		data, err := manifest.Read(in, m.Stdin, m.Options.Limits.MaxFileBytes)
 		if err != nil {
 			return engine.Batch{Errors: []finding.InputError{{Input: in.Name, Message: err.Error()}}, Stats: engine.Stats{Files: 1}}
 		}
-		res := manifest.Load(in.Name, data, m.Options)
+		res := manifest.LoadEach(in.Name, data, m.Options, check)
 		st := engine.Stats{Files: 1, Documents: res.Documents, Objects: res.Objects, Workloads: res.Workloads}
 		if res.NotKubernetes {
 			st.NotKubernetes = 1
 		}
-		return engine.Batch{Targets: res.Targets, Errors: res.Errors, Stats: st}
+		return engine.Batch{Errors: res.Errors, Stats: st}
 	}}
 }
 

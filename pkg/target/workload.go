@@ -16,6 +16,8 @@ type Workload struct {
 	SpecPath string
 	// PodMetaPath is the path of PodMeta inside the object, e.g. spec.template.metadata.
 	PodMetaPath string
+
+	containers []Container // built on first use
 }
 
 // TargetKind implements Target.
@@ -31,8 +33,16 @@ type Container struct {
 }
 
 // Containers returns every container: init containers, containers and ephemeral
-// containers, in that order. Ephemeral containers are checked like the others.
+// containers, in that order. Ephemeral containers are checked like the others. The list is
+// built once per workload; rules must not change it.
 func (w *Workload) Containers() []Container {
+	if w.containers == nil {
+		w.containers = w.listContainers()
+	}
+	return w.containers
+}
+
+func (w *Workload) listContainers() []Container {
 	s := w.Spec
 	out := make([]Container, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
 	for i := range s.InitContainers {

@@ -26,6 +26,7 @@ type Document struct {
 type writer struct {
 	w     *bufio.Writer
 	first bool
+	buf   []byte
 }
 
 // New returns a JSON writer.
@@ -51,11 +52,8 @@ func (j *writer) Group(g *report.Group) error {
 		}
 		j.first = false
 		j.w.WriteString("\n")
-		b, err := json.Marshal(&g.Findings[i])
-		if err != nil {
-			return err
-		}
-		if _, err := j.w.Write(b); err != nil {
+		j.buf = appendFinding(j.buf[:0], &g.Findings[i])
+		if _, err := j.w.Write(j.buf); err != nil {
 			return err
 		}
 	}

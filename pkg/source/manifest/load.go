@@ -16,6 +16,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 	kjson "sigs.k8s.io/json"
+	kyaml "sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -33,6 +34,17 @@ type Result struct {
 	// NotKubernetes is set when the input held no Kubernetes object at all.
 	NotKubernetes bool
 	Errors        []finding.InputError
+
+	visit func(target.Target)
+}
+
+// add hands a target to the visitor, or keeps it.
+func (r *Result) add(t target.Target) {
+	if r.visit != nil {
+		r.visit(t)
+		return
+	}
+	r.Targets = append(r.Targets, t)
 }
 
 // Options control how inputs are read.
@@ -46,8 +58,15 @@ type Options struct {
 // Load reads one input's bytes. It never panics: a parser panic becomes an input error for
 // that document and the other documents are still read.
 func Load(name string, data []byte, opts Options) *Result {
+	return LoadEach(name, data, opts, nil)
+}
+
+// LoadEach is Load that hands each target to visit as soon as its document is read,
+// instead of collecting them in Result.Targets, so that a document's parsed tree can be
+// dropped before the next is parsed: memory stays at one document, not one file.
+func LoadEach(name string, data []byte, opts Options, visit func(target.Target)) *Result {
 	lim := opts.Limits
-	res := &Result{Name: name}
+	res := &Result{Name: name, visit: visit}
 	if int64(len(data)) > lim.MaxFileBytes {
 		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", len(data), lim.MaxFileBytes)})
 		return res
@@ -101,7 +120,7 @@ func loadDocument(res *Result, d document, opts Options) {
 	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) {
 		res.Objects++
 		lines := map[string]int{"kind": h.kindLine, "metadata": h.metadataLine, "metadata.name": h.nameLine, "metadata.namespace": h.namespaceLine}
-		res.Targets = append(res.Targets, &target.Object{
+		res.add(&target.Object{
 			APIVersion: h.apiVersion, Kind: h.kind,
 			Meta:   target.Meta{Name: h.name, Namespace: h.namespace},
 			Origin: target.Origin{File: res.Name, Document: d.index, Locator: &constLocator{offset: offset, lines: lines, first: 1}},
@@ -118,8 +137,12 @@ func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any
 	var root yaml.Node
 	if err := yaml.Unmarshal(d.data, &root); err != nil {
 		if bytes.Contains(d.data, []byte("{{")) {
-			res.Templates++ // an unrendered Helm or Go template, not YAML yet
-			return
+			// An unrendered Helm or Go template, not YAML yet: skipped, unless kubectl's
+			// parser reads it, in which case it is an object eksguard could not judge.
+			if _, err := kyaml.YAMLToJSON(d.data); err != nil {
+				res.Templates++
+				return
+			}
 		}
 		line, msg := yamlErrorLine(err)
 		if line > 0 {
@@ -214,7 +237,7 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 		Duplicates: dups,
 	}
 	if !isWorkload(h.APIVersion, h.Kind) {
-		res.Targets = append(res.Targets, &o)
+		res.add(&o)
 		return
 	}
 	meta, spec, err := podOf(h.Kind, js)
@@ -224,7 +247,7 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 	}
 	w := workloadKinds[h.Kind]
 	res.Workloads++
-	res.Targets = append(res.Targets, &target.Workload{
+	res.add(&target.Workload{
 		Object: o, PodMeta: meta, Spec: spec, SpecPath: w.specPath, PodMetaPath: w.metaPath,
 	})
 }

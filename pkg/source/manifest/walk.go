@@ -103,41 +103,24 @@ func Walk(paths []string, visit func(Input)) []finding.InputError {
 
 // Read returns an input's bytes, at most limit of them; a larger input is an error.
 func Read(in Input, stdin io.Reader, limit int64) ([]byte, error) {
-	var r io.Reader
 	if in.Name == "-" {
 		if stdin == nil {
 			return nil, errors.New("no standard input")
 		}
-		r = stdin
-	} else {
-		f, err := os.Open(in.Name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			if st.Size() > limit {
-				return nil, fmt.Errorf("input is %d bytes, over the %d-byte limit", st.Size(), limit)
-			}
-			// Read a regular file in one allocation of its size (plus one byte to see growth).
-			buf := make([]byte, 0, st.Size()+1)
-			for int64(len(buf)) <= limit {
-				n, err := f.Read(buf[len(buf):cap(buf)])
-				buf = buf[:len(buf)+n]
-				if err == io.EOF {
-					return buf, nil
-				}
-				if err != nil {
-					return nil, err
-				}
-				if len(buf) == cap(buf) {
-					buf = append(buf, 0)[:len(buf)]
-				}
-			}
-			return nil, fmt.Errorf("input is over the %d-byte limit", limit)
-		}
-		r = f
+		return readAll(stdin, limit)
 	}
+	if data, ok, err := readRegular(in.Name, limit); ok {
+		return data, err
+	}
+	f, err := os.Open(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAll(f, limit)
+}
+
+func readAll(r io.Reader, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
