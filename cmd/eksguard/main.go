@@ -15,7 +15,7 @@ func main() {
 	// A soft memory limit makes the collector work harder instead of letting that headroom
 	// grow past a few hundred MiB on hostile input (huge documents).
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(800)
 		if os.Getenv("GOMEMLIMIT") == "" {
 			debug.SetMemoryLimit(256 << 20)
 		}
