@@ -16,7 +16,11 @@ import (
 //     metadata block, at the indentation of its keys (parsers accept such lines, which may
 //     look like keys: "kind: x"). Deeper lines are text to both;
 //   - the document does not start at column 0, holds a document marker, or a construct
-//     whose extent lines do not show (a block scalar without a key, a verbatim tag).
+//     whose extent lines do not show (a block scalar without a key, a verbatim tag);
+//   - a block mapping may hold a key twice: the full parser then finds and reports the
+//     duplicate exactly (a repeat of the same text at the same column in the same
+//     mapping declines; keys in flow collections and keys spelled differently, "a" and
+//     'a' aside, are not compared).
 //
 // It only ever makes scanHeader decline, never read differently.
 func scannable(doc []byte) bool {
@@ -24,6 +28,7 @@ func scannable(doc []byte) bool {
 		return false
 	}
 	var st lineState
+	var keys keyLevels
 	contentCol := 0 // lines indented deeper than this are scalar text (block or plain)
 	inContent := false
 	inMeta, metaIndent := false, -1
@@ -74,9 +79,13 @@ func scannable(doc []byte) bool {
 				metaIndent = indent
 			}
 		}
+		wasOpen := st.open()
 		col, content, ok := st.scanLine(l, indent)
 		if !ok {
 			return false
+		}
+		if !wasOpen && !keys.line(&st) {
+			return false // a key may be repeated
 		}
 		if content {
 			inContent, contentCol = true, col
@@ -85,10 +94,75 @@ func scannable(doc []byte) bool {
 	return !st.open()
 }
 
+// keyLevels holds the block mappings open at the current line, one per column, with the
+// hashes of the keys seen in each, to notice a key written twice.
+type keyLevels struct {
+	cols   []int
+	hashes [][]uint64
+}
+
+// line updates the levels with the "-" and the key scanLine found on a line; false when
+// the key is already in its mapping.
+func (k *keyLevels) line(st *lineState) bool {
+	if st.dash >= 0 {
+		k.pop(st.dash) // a new sequence item starts new mappings below it
+	}
+	if st.keyCol < 0 {
+		return true
+	}
+	k.pop(st.keyCol)
+	n := len(k.cols)
+	if n == 0 || k.cols[n-1] != st.keyCol {
+		k.cols = append(k.cols, st.keyCol)
+		if len(k.hashes) > n {
+			k.hashes[n] = append(k.hashes[n][:0], st.keyHash)
+		} else {
+			k.hashes = append(k.hashes, []uint64{st.keyHash})
+		}
+		return true
+	}
+	for _, h := range k.hashes[n-1] {
+		if h == st.keyHash {
+			return false
+		}
+	}
+	k.hashes[n-1] = append(k.hashes[n-1], st.keyHash)
+	return true
+}
+
+// pop closes the mappings deeper than col.
+func (k *keyLevels) pop(col int) {
+	for len(k.cols) > 0 && k.cols[len(k.cols)-1] > col {
+		k.cols = k.cols[:len(k.cols)-1]
+	}
+}
+
+// keyHash hashes a key's text (FNV-1a); quotes without escapes are dropped so that "a" and
+// a compare equal. Keys with escapes get a hash of their raw text.
+func keyHash(key []byte) uint64 {
+	if len(key) >= 2 && (key[0] == '"' || key[0] == '\'') && key[len(key)-1] == key[0] {
+		inner := key[1 : len(key)-1]
+		if bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, key[0]) < 0 {
+			key = inner
+		}
+	}
+	h := uint64(14695981039346656037)
+	for _, c := range key {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
 // lineState is what a line leaves open for the next: a quoted scalar or flow collections.
 type lineState struct {
 	quote byte // the quote of an open quoted scalar, or 0
 	depth int  // open flow collections
+
+	// Found on the last line scanned, outside flow collections:
+	dash    int    // column of the last "-" sequence indicator, or -1
+	keyCol  int    // column of the block mapping key, or -1
+	keyHash uint64 // hash of that key's text
 }
 
 func (st *lineState) open() bool { return st.quote != 0 || st.depth > 0 }
@@ -150,6 +224,7 @@ func hiddenAt(doc []byte, i int) bool {
 // its text. ok=false declines.
 func (st *lineState) scanLine(l []byte, i int) (col int, content, ok bool) {
 	indent := i
+	st.dash, st.keyCol = -1, -1
 	parent := -1 // column of the innermost block node started on this line
 	tokCol := -1 // column of the last scalar, a key if ":" follows
 	plainEnd := false
@@ -222,6 +297,9 @@ func (st *lineState) scanLine(l []byte, i int) (col int, content, ok bool) {
 			// on as if it were an indicator only sees more tokens, never fewer.
 			if tokCol >= 0 && st.depth == 0 {
 				parent = tokCol // the scalar before was a key
+				if st.keyCol < 0 {
+					st.keyCol, st.keyHash = tokCol, keyHash(bytes.TrimRight(l[tokCol:i], " \t"))
+				}
 			}
 			tokCol = -1
 			i++
@@ -230,6 +308,9 @@ func (st *lineState) scanLine(l []byte, i int) (col int, content, ok bool) {
 			if isSpace(l, i+1) {
 				if st.depth == 0 {
 					parent = i
+					if c == '-' {
+						st.dash = i
+					}
 				}
 				tokCol = -1
 				i++

@@ -169,6 +169,14 @@ func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any
 		fail(d.startLine, "cannot convert YAML to an object: %v", err)
 		return
 	}
+	if hasNonSpecificTag(d.data) {
+		// yaml.v3 drops the "!" tag, which makes kubectl's parser read a scalar as a
+		// string: take the values from kubectl's parser itself.
+		if js, err = kyaml.YAMLToJSON(d.data); err != nil {
+			fail(d.startLine, "malformed YAML: %v", err)
+			return
+		}
+	}
 	addObject(res, d, js, &nodeLocator{root: obj, offset: offset}, dups, lim, "", fail)
 }
 
@@ -359,4 +367,21 @@ func firstFrame(stack []byte) string {
 		}
 	}
 	return "unknown frame"
+}
+
+// hasNonSpecificTag reports a "!" that may be YAML's non-specific tag: followed by a space,
+// a line break or the end. Ordinary text ("Hello! World") matches too, which only costs a
+// second parse.
+func hasNonSpecificTag(doc []byte) bool {
+	for i := bytes.IndexByte(doc, '!'); i >= 0; {
+		if i+1 == len(doc) || doc[i+1] == ' ' || doc[i+1] == '\n' || doc[i+1] == '\r' || doc[i+1] == '\t' {
+			return true
+		}
+		j := bytes.IndexByte(doc[i+1:], '!')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }

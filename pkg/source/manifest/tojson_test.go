@@ -20,7 +20,16 @@ func agree(t testing.TB, doc string) {
 	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
 		return // our parser rejects it: reported as malformed, never judged
 	}
-	got, _, gerr := nodeToJSON(&root, 10000, 1<<30, 0)
+	got, dups, gerr := nodeToJSON(&root, 10000, 1<<30, 0)
+	if len(dups) > 0 && !deterministic(doc, want) {
+		// Keys such as 0 and 0.0 are different keys to go-yaml but the same string to
+		// sigs.k8s.io/yaml, which then keeps whichever its map iteration visits last:
+		// kubectl itself is random here. eksguard keeps the last and reports the duplicate.
+		return
+	}
+	if hasNonSpecificTag([]byte(doc)) {
+		return // yaml.v3 loses the "!" tag: the loader takes kubectl's values for these
+	}
 	if werr != nil {
 		return
 	}
@@ -97,4 +106,15 @@ func FuzzNodeToJSON(f *testing.F) {
 		}
 		agree(t, doc)
 	})
+}
+
+// deterministic reports whether kubectl's conversion gives the same JSON every time.
+func deterministic(doc string, first []byte) bool {
+	for i := 0; i < 20; i++ {
+		again, _ := kyaml.YAMLToJSON([]byte(doc))
+		if string(again) != string(first) {
+			return false
+		}
+	}
+	return true
 }
