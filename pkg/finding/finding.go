@@ -127,6 +127,9 @@ type Location struct {
 	// Path is the field path inside the object, e.g.
 	// spec.template.spec.containers[1].securityContext.privileged.
 	Path string `json:"path,omitempty"`
+	// Template is the Helm template the object was rendered from ("# Source:" comment of
+	// helm template output), when known.
+	Template string `json:"template,omitempty"`
 }
 
 // String renders file:line (path).

@@ -42,11 +42,12 @@ type Origin struct {
 	File     string  // file name as given ("-" for stdin); empty for live objects
 	Document int     // 1-based YAML document index within File
 	Locator  Locator // nil when positions are unknown
+	Template string  // Helm template the document was rendered from, when known
 }
 
 // Locate builds a finding location for path.
 func (o Origin) Locate(path string) finding.Location {
-	loc := finding.Location{File: o.File, Document: o.Document, Path: path}
+	loc := finding.Location{File: o.File, Document: o.Document, Path: path, Template: o.Template}
 	if o.Locator != nil {
 		loc.Line, loc.Column = o.Locator.Line(path)
 	}

@@ -62,6 +62,7 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 	num("column", l.Column)
 	num("document", l.Document)
 	field("path", l.Path)
+	field("template", l.Template)
 	b = append(b, `},"message":`...)
 	b = appendString(b, f.Message)
 	if len(f.Evidence) > 0 {

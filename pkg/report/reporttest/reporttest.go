@@ -94,7 +94,7 @@ func Groups() []*report.Group {
 	return []*report.Group{
 		{File: web, Subject: Deployment, Findings: []finding.Finding{
 			{RuleID: "pod/privileged", Status: finding.StatusFail, Severity: finding.SeverityCritical, Subject: Deployment,
-				Location: finding.Location{File: web, Line: 21, Column: 13, Document: 1, Path: "spec.template.spec.containers[0].securityContext.privileged"},
+				Location: finding.Location{File: web, Line: 21, Column: 13, Document: 1, Path: "spec.template.spec.containers[0].securityContext.privileged", Template: "shop/templates/web.yaml"},
 				Message:  `container "app" is privileged`, Evidence: map[string]string{"container": "app", "privileged": "true"}},
 			{RuleID: "pod/run-as-root", Status: finding.StatusWarn, Severity: finding.SeverityHigh, Subject: Deployment,
 				Location: finding.Location{File: web, Line: 18, Path: "spec.template.spec.securityContext.runAsNonRoot"},

@@ -185,6 +185,7 @@ type resultProperties struct {
 	Subject  *finding.Subject  `json:"subject,omitempty"`
 	Path     string            `json:"path,omitempty"`
 	Document int               `json:"document,omitempty"`
+	Template string            `json:"template,omitempty"`
 	Evidence map[string]string `json:"evidence,omitempty"`
 }
 
@@ -360,6 +361,7 @@ func (s *writer) result(f *finding.Finding, groupFile string) result {
 			Status:   string(f.Status),
 			Path:     f.Location.Path,
 			Document: f.Location.Document,
+			Template: f.Location.Template,
 			Evidence: f.Evidence,
 		},
 	}

@@ -102,6 +102,9 @@ func where(l finding.Location) string {
 	if l.Path != "" {
 		parts = append(parts, l.Path)
 	}
+	if l.Template != "" {
+		parts = append(parts, "(from "+l.Template+")")
+	}
 	return strings.Join(parts, "  ")
 }
 

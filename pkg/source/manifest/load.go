@@ -123,7 +123,7 @@ func loadDocument(res *Result, d document, opts Options) {
 		res.add(&target.Object{
 			APIVersion: h.apiVersion, Kind: h.kind,
 			Meta:   target.Meta{Name: h.name, Namespace: h.namespace},
-			Origin: target.Origin{File: res.Name, Document: d.index, Locator: &constLocator{offset: offset, lines: lines, first: 1}},
+			Origin: target.Origin{File: res.Name, Document: d.index, Template: helmSource(d.data), Locator: &constLocator{offset: offset, lines: lines, first: 1}},
 		})
 		return
 	}
@@ -241,7 +241,7 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 			Name: h.Metadata.Name, Namespace: h.Metadata.Namespace,
 			Labels: h.Metadata.Labels, Annotations: h.Metadata.Annotations,
 		},
-		Origin:     target.Origin{File: res.Name, Document: d.index, Locator: loc},
+		Origin:     target.Origin{File: res.Name, Document: d.index, Template: helmSource(d.data), Locator: loc},
 		Duplicates: dups,
 	}
 	if !isWorkload(h.APIVersion, h.Kind) {
@@ -384,4 +384,28 @@ func hasNonSpecificTag(doc []byte) bool {
 		i += 1 + j
 	}
 	return false
+}
+
+// helmSource returns the template named by the "# Source: chart/templates/x.yaml" comment
+// that helm template writes at the top of each document, if there is one.
+func helmSource(doc []byte) string {
+	for len(doc) > 0 {
+		var l []byte
+		if nl := bytes.IndexByte(doc, '\n'); nl >= 0 {
+			l, doc = doc[:nl], doc[nl+1:]
+		} else {
+			l, doc = doc, nil
+		}
+		l = bytes.TrimSpace(l)
+		if len(l) == 0 {
+			continue
+		}
+		if src, ok := bytes.CutPrefix(l, []byte("# Source: ")); ok {
+			return string(src)
+		}
+		if l[0] != '#' {
+			return "" // the comment comes before the object, or not at all
+		}
+	}
+	return ""
 }
