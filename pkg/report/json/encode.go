@@ -21,10 +21,7 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 	b = appendString(b, f.Severity.String())
 	b = append(b, `,"subject":{`...)
 	first := true
-	field := func(name, v string) {
-		if v == "" {
-			return
-		}
+	key := func(name string) { // writes `,"name":` (no comma first in an object)
 		if !first {
 			b = append(b, ',')
 		}
@@ -32,7 +29,18 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 		b = append(b, '"')
 		b = append(b, name...)
 		b = append(b, `":`...)
-		b = appendString(b, v)
+	}
+	field := func(name, v string) {
+		if v != "" {
+			key(name)
+			b = appendString(b, v)
+		}
+	}
+	num := func(name string, v int) {
+		if v != 0 {
+			key(name)
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
 	}
 	s := &f.Subject
 	field("apiVersion", s.APIVersion)
@@ -45,19 +53,6 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 	first = true
 	l := &f.Location
 	field("file", l.File)
-	num := func(name string, v int) {
-		if v == 0 {
-			return
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, name...)
-		b = append(b, `":`...)
-		b = strconv.AppendInt(b, int64(v), 10)
-	}
 	num("line", l.Line)
 	num("column", l.Column)
 	num("document", l.Document)
