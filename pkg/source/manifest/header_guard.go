@@ -95,11 +95,16 @@ func scannable(doc []byte) bool {
 }
 
 // keyLevels holds the block mappings open at the current line, one per column, with the
-// hashes of the keys seen in each, to notice a key written twice.
+// hashes of the keys seen in each, to notice a key written twice. Small mappings are
+// searched linearly; a mapping that grows past smallLevel keys gets a set, so that a
+// mapping with very many keys costs linear time, not quadratic.
 type keyLevels struct {
 	cols   []int
 	hashes [][]uint64
+	sets   []map[uint64]struct{}
 }
+
+const smallLevel = 16
 
 // line updates the levels with the "-" and the key scanLine found on a line; false when
 // the key is already in its mapping.
@@ -116,17 +121,34 @@ func (k *keyLevels) line(st *lineState) bool {
 		k.cols = append(k.cols, st.keyCol)
 		if len(k.hashes) > n {
 			k.hashes[n] = append(k.hashes[n][:0], st.keyHash)
+			k.sets[n] = nil
 		} else {
 			k.hashes = append(k.hashes, []uint64{st.keyHash})
+			k.sets = append(k.sets, nil)
 		}
 		return true
 	}
-	for _, h := range k.hashes[n-1] {
+	top := n - 1
+	if set := k.sets[top]; set != nil {
+		if _, dup := set[st.keyHash]; dup {
+			return false
+		}
+		set[st.keyHash] = struct{}{}
+		return true
+	}
+	for _, h := range k.hashes[top] {
 		if h == st.keyHash {
 			return false
 		}
 	}
-	k.hashes[n-1] = append(k.hashes[n-1], st.keyHash)
+	k.hashes[top] = append(k.hashes[top], st.keyHash)
+	if len(k.hashes[top]) > smallLevel {
+		set := make(map[uint64]struct{}, 2*smallLevel)
+		for _, h := range k.hashes[top] {
+			set[h] = struct{}{}
+		}
+		k.sets[top] = set
+	}
 	return true
 }
 
@@ -296,10 +318,13 @@ func (st *lineState) scanLine(l []byte, i int) (col int, content, ok bool) {
 			// A value indicator; where ":" starts a plain scalar instead (":x"), reading
 			// on as if it were an indicator only sees more tokens, never fewer.
 			if tokCol >= 0 && st.depth == 0 {
-				parent = tokCol // the scalar before was a key
-				if st.keyCol < 0 {
-					st.keyCol, st.keyHash = tokCol, keyHash(bytes.TrimRight(l[tokCol:i], " \t"))
+				if st.keyCol >= 0 {
+					// "a: b: c": a parser rejects a second block key on a line; let it
+					// report the malformed document.
+					return 0, false, false
 				}
+				parent = tokCol // the scalar before was a key
+				st.keyCol, st.keyHash = tokCol, keyHash(bytes.TrimRight(l[tokCol:i], " \t"))
 			}
 			tokCol = -1
 			i++

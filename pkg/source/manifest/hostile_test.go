@@ -324,3 +324,28 @@ func shortErrors(errs []finding.InputError) string {
 }
 
 var _ = target.KindObject
+
+// TestHostileWideMapping: a mapping with very many keys, on the fast path (a ConfigMap)
+// and the full path (a Pod's labels), loads in linear time; one repeated key among them is
+// still found.
+func TestHostileWideMapping(t *testing.T) {
+	lim := DefaultLimits()
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\n  namespace: shop\ndata:\n")
+	for i := 0; i < 150000; i++ {
+		fmt.Fprintf(&b, "  k%d: v\n", i)
+	}
+	res, _ := loadBounded(t, "wide.yaml", b.String(), lim)
+	if len(res.Errors) > 0 || len(res.Targets) != 1 || len(res.Targets[0].(*target.Object).Duplicates) != 0 {
+		t.Fatalf("errors %v, %d targets", res.Errors, len(res.Targets))
+	}
+	b.WriteString("  k77: again\n")
+	res, _ = loadBounded(t, "wide-dup.yaml", b.String(), lim)
+	if len(res.Targets) != 1 {
+		t.Fatalf("errors %v", res.Errors)
+	}
+	dups := res.Targets[0].(*target.Object).Duplicates
+	if len(dups) != 1 || dups[0].Path != "data.k77" {
+		t.Fatalf("want the repeated data.k77, got %+v", dups)
+	}
+}
