@@ -58,21 +58,13 @@ func (o *outputs) Close() error {
 
 // open opens every requested output; the caller closes it.
 func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
-	w, files, err := o.writers(stdout)
-	if err != nil {
-		return nil, err
-	}
-	return &outputs{Writer: w, files: files}, nil
-}
-
-func (o *outputFlags) writers(stdout io.Writer) (report.Writer, []*os.File, error) {
 	var ws report.Multi
 	var files []*os.File
-	fail := func(err error) (report.Writer, []*os.File, error) {
+	fail := func(err error) (*outputs, error) {
 		for _, f := range files {
 			f.Close()
 		}
-		return nil, nil, err
+		return nil, err
 	}
 	f, err := report.Lookup(o.format)
 	if err != nil {
@@ -103,7 +95,7 @@ func (o *outputFlags) writers(stdout io.Writer) (report.Writer, []*os.File, erro
 		files = append(files, fh)
 		ws = append(ws, of.New(fh, report.Options{ShowSuppressed: o.showSuppressed}))
 	}
-	return ws, files, nil
+	return &outputs{Writer: ws, files: files}, nil
 }
 
 func newScan() *cobra.Command {
