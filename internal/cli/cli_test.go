@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,5 +251,37 @@ func TestAllowedRegistries(t *testing.T) {
 	code, out, _ = run(t, "", "scan", pod, "--rules", "pod/image-registry")
 	if code != ExitClean || !strings.Contains(out, "Image registries: any") {
 		t.Errorf("default must accept any registry and say so; exit %d:\n%s", code, out)
+	}
+}
+
+// TestEveryFormatOnExamples runs each format end to end on the bundled example and checks
+// that it parses.
+func TestEveryFormatOnExamples(t *testing.T) {
+	dir := t.TempDir()
+	sarifFile, junitFile := filepath.Join(dir, "r.sarif"), filepath.Join(dir, "r.xml")
+	code, table, _ := run(t, "", "scan", "../../examples", "-o", "sarif="+sarifFile, "-o", "junit="+junitFile)
+	if code != ExitFindings || !strings.Contains(table, "DaemonSet/shop/log-agent") {
+		t.Fatalf("exit %d:\n%s", code, table)
+	}
+	var sarif struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	data, _ := os.ReadFile(sarifFile)
+	if err := json.Unmarshal(data, &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) < 40 {
+		t.Errorf("SARIF: %v, %+v", err, sarif.Version)
+	}
+	var junit struct {
+		Suites []struct {
+			Tests int `xml:"tests,attr"`
+		} `xml:"testsuite"`
+	}
+	data, _ = os.ReadFile(junitFile)
+	if err := xml.Unmarshal(data, &junit); err != nil || len(junit.Suites) < 3 {
+		t.Errorf("JUnit: %v, %d suites", err, len(junit.Suites))
 	}
 }
