@@ -130,12 +130,23 @@ func loadDocument(res *Result, d document, opts Options) {
 	loadYAML(res, d, lim, fail)
 }
 
+// parseTree parses a document into a yaml.v3 tree: plain block documents with the fast
+// parser, everything else with yaml.v3 itself.
+func parseTree(doc []byte) (*yaml.Node, error) {
+	if root, ok := fastParse(doc); ok {
+		return root, nil
+	}
+	var root yaml.Node
+	err := yaml.Unmarshal(doc, &root)
+	return &root, err
+}
+
 // loadYAML parses a document in full: a yaml.v3 tree for positions and duplicate keys, and
 // the kubectl-compatible JSON form for the object's values.
 func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any)) {
 	offset := d.startLine - 1
-	var root yaml.Node
-	if err := yaml.Unmarshal(d.data, &root); err != nil {
+	root, err := parseTree(d.data)
+	if err != nil {
 		if bytes.Contains(d.data, []byte("{{")) {
 			// An unrendered Helm or Go template, not YAML yet: skipped, unless kubectl's
 			// parser reads it, in which case it is an object eksguard could not judge.
@@ -160,7 +171,7 @@ func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any
 	if root.Kind == 0 {
 		return
 	}
-	obj := resolve(&root)
+	obj := resolve(root)
 	if obj == nil || obj.Kind != yaml.MappingNode {
 		return // a scalar or list document is not a Kubernetes object
 	}
