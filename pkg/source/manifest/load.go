@@ -123,7 +123,7 @@ func loadDocument(res *Result, d document, opts Options) {
 		res.add(&target.Object{
 			APIVersion: h.apiVersion, Kind: h.kind,
 			Meta:   target.Meta{Name: h.name, Namespace: h.namespace},
-			Origin: target.Origin{File: res.Name, Document: d.index, Template: helmSource(d.data), Locator: &constLocator{offset: offset, lines: lines, first: 1}},
+			Origin: target.Origin{File: res.Name, Document: d.index, Template: helmSource(d.data), Locator: &constLocator{offset: offset, lines: lines}},
 		})
 		return
 	}
@@ -203,7 +203,7 @@ func loadJSON(res *Result, d document, js []byte, lim Limits, fail func(int, str
 		fail(d.startLine, "malformed JSON: %v", err)
 		return
 	}
-	var loc target.Locator = &constLocator{offset: d.startLine - 1, first: 1}
+	var loc target.Locator = &constLocator{offset: d.startLine - 1}
 	var dups []target.DuplicateKey
 	if isWorkload(h.APIVersion, h.Kind) || isList(h.Kind) {
 		// Positions and duplicate keys come from the YAML tree of the JSON text; the

@@ -63,11 +63,11 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// constLocator answers with fixed lines for the few paths the fast path knows.
+// constLocator answers with fixed lines for the few paths the fast path knows, and with
+// the document's first line for any other.
 type constLocator struct {
 	offset int
 	lines  map[string]int
-	first  int
 }
 
 func (c *constLocator) Line(path string) (int, int) {
@@ -76,7 +76,7 @@ func (c *constLocator) Line(path string) (int, int) {
 			return l + c.offset, 1
 		}
 	}
-	return c.first + c.offset, 1
+	return 1 + c.offset, 1
 }
 
 func parent(p string) string {
