@@ -1,8 +1,9 @@
 module github.com/eksguard/eksguard
 
-go 1.26.0
+go 1.26.3
 
 require (
+	github.com/google/osv-scalibr v0.5.3
 	github.com/mattn/go-isatty v0.0.24
 	github.com/owenrumney/go-sarif/v3 v3.3.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
