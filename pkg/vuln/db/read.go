@@ -26,7 +26,6 @@ const (
 // (file, or archive!entry).
 type RecordFunc func(name string, data []byte) error
 
-
 // Walk reads every OSV record under path: a .json file, a directory of them (recursively),
 // or a .zip archive in the layout OSV publishes (records at any depth). Records over
 // osv.MaxRecordBytes, archives over their limits, and unreadable archives are errors naming

@@ -256,4 +256,3 @@ func (r *Range) validate() error {
 	}
 	return nil
 }
-
