@@ -66,7 +66,7 @@ func Findings(res *Result, opts Options) []finding.Finding {
 			Message:  message(m),
 			Evidence: evidence(m),
 		}
-		ids := append([]string{m.Vuln.ID}, m.Vuln.Aliases...)
+		ids := append(append([]string{m.Vuln.ID}, m.Vuln.Aliases...), m.Vuln.Upstream...)
 		if reason, ok := opts.VEX.Suppresses(ids, []string{PURL(m.Package), opts.Subject.String(), m.Package.Path}); ok {
 			f.Status = finding.StatusSkip
 			f.Suppressed = &finding.Suppression{Reason: reason, Source: "vex " + opts.VEX.Source()}
@@ -90,7 +90,7 @@ func Findings(res *Result, opts Options) []finding.Finding {
 func message(m *Match) string {
 	var b strings.Builder
 	b.WriteString(m.Vuln.ID)
-	if cves := cveAliases(m.Vuln.ID, m.Vuln.Aliases); len(cves) > 0 {
+	if cves := cveAliases(m.Vuln.ID, append(append([]string(nil), m.Vuln.Aliases...), m.Vuln.Upstream...)); len(cves) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(cves, ", "))
 	}
 	fmt.Fprintf(&b, ": %s %s", m.Package.Name, m.Package.Version)
@@ -148,6 +148,9 @@ func evidence(m *Match) map[string]string {
 	}
 	if len(m.Vuln.Aliases) > 0 {
 		e["aliases"] = strings.Join(m.Vuln.Aliases, " ")
+	}
+	if len(m.Vuln.Upstream) > 0 {
+		e["upstream"] = strings.Join(m.Vuln.Upstream, " ")
 	}
 	if m.Score.Source != "" {
 		e["severitySource"] = m.Score.Source
