@@ -334,7 +334,6 @@ func hashFile(path string) (sha string, md string, err error) {
 	return hex.EncodeToString(h1.Sum(nil)), hex.EncodeToString(h2.Sum(nil)), nil
 }
 
-
 // bar draws a progress bar on one line, at most every 200 ms.
 type bar struct {
 	w            io.Writer
