@@ -78,5 +78,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(newScan(), newRules(), newReport())
+	root.AddCommand(newDB())
 	return root
 }

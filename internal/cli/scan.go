@@ -175,6 +175,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 		},
 	}
 	out.register(c)
+	c.AddCommand(newScanBinary())
 	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
 	c.Flags().StringVar(&pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
 	c.Flags().StringVar(&pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
