@@ -33,7 +33,7 @@ timed() {
   for _ in $(seq "$RUNS"); do
     [ -n "${BEFORE:-}" ] && eval "$BEFORE"
     /usr/bin/time -o "$CACHE/t1" -f "%e %U %S %M" "$@" > "$CACHE/out" 2> "$CACHE/err" || true
-    cat "$CACHE/t1" >> "$CACHE/times"
+    tail -n 1 "$CACHE/t1" >> "$CACHE/times"
   done
 }
 median() { # column of $CACHE/times

@@ -49,6 +49,7 @@ type input struct {
 	name    string
 	subject finding.Subject
 	inv     *inventory.Inventory
+	goos    string // for Go binaries: the GOOS they were built for
 }
 
 // run matches every input and writes one report.
@@ -113,7 +114,11 @@ func (v *vulnFlags) run(cmd *cobra.Command, inputs []input, inputErrs []finding.
 	sum := &report.Summary{FailOn: threshold.String(), Errors: inputErrs}
 	sum.Stats.InputErrors = len(inputErrs)
 	for _, in := range inputs {
-		rep, err := sc.Scan(in.inv, in.subject)
+		plat := match.Platform{GOOS: "linux"}
+		if in.goos != "" {
+			plat.GOOS = in.goos
+		}
+		rep, err := sc.ScanPlatform(in.inv, in.subject, plat)
 		if err != nil {
 			return &exitError{code: ExitUsage, err: err}
 		}
@@ -167,12 +172,12 @@ errors (including no database: run 'eksguard db update' first).`,
 					continue
 				}
 				if !st.IsDir() {
-					pkgs, err := gobinary.ReadFile(arg)
+					b, err := gobinary.ReadBinaryFile(arg)
 					if err != nil {
 						errs = append(errs, finding.InputError{Input: arg, Message: err.Error()})
 						continue
 					}
-					inputs = append(inputs, binaryInput(arg, pkgs))
+					inputs = append(inputs, binaryInput(arg, b))
 					continue
 				}
 				// A directory: every regular file that is a Go binary; others are not errors.
@@ -184,14 +189,14 @@ errors (including no database: run 'eksguard db update' first).`,
 					if !d.Type().IsRegular() {
 						return nil
 					}
-					pkgs, err := gobinary.ReadFile(p)
+					b, err := gobinary.ReadBinaryFile(p)
 					if err != nil {
 						if !errors.Is(err, gobinary.ErrNotGo) {
 							errs = append(errs, finding.InputError{Input: p, Message: err.Error()})
 						}
 						return nil
 					}
-					inputs = append(inputs, binaryInput(p, pkgs))
+					inputs = append(inputs, binaryInput(p, b))
 					return nil
 				})
 				if werr != nil {
@@ -205,8 +210,8 @@ errors (including no database: run 'eksguard db update' first).`,
 	return c
 }
 
-func binaryInput(path string, pkgs []inventory.Package) input {
-	return input{name: path, subject: finding.Subject{Image: path}, inv: &inventory.Inventory{Packages: pkgs}}
+func binaryInput(path string, b *gobinary.Binary) input {
+	return input{name: path, subject: finding.Subject{Image: path}, inv: &inventory.Inventory{Packages: b.Packages}, goos: b.GOOS}
 }
 
 // maxInventoryBytes bounds an inventory JSON file.

@@ -92,9 +92,15 @@ type Report struct {
 	Notes []string
 }
 
-// Scan matches one inventory; subject names what it came from (image or binary).
+// Scan matches one inventory; subject names what it came from (image or binary). Go
+// binaries in it are taken as built for linux (see ScanPlatform).
 func (s *Scanner) Scan(inv *inventory.Inventory, subject finding.Subject) (*Report, error) {
-	res, err := match.Run(s.DB, inv)
+	return s.ScanPlatform(inv, subject, match.Platform{GOOS: "linux"})
+}
+
+// ScanPlatform is Scan for Go binaries built for a known platform.
+func (s *Scanner) ScanPlatform(inv *inventory.Inventory, subject finding.Subject, platform match.Platform) (*Report, error) {
+	res, err := match.RunPlatform(s.DB, inv, platform)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,7 @@
 // Command geninv writes a large, realistic package inventory for the matching benchmark:
 // the dpkg packages of a Debian 12 system, Go modules and standard libraries of many Go
-// binaries (module paths taken from the Go vulnerability database, at versions on both
-// sides of its fixes), and npm, PyPI and Maven packages, N packages in all.
+// binaries (module paths taken from the Go vulnerability database, most at their newest
+// fixed version, one in ten just before one of their fixes), and npm, PyPI and Maven packages, N packages in all.
 package main
 
 import (
@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/vuln/osv"
@@ -64,18 +66,24 @@ func run(n int, debian, vulndb string) error {
 		}
 	}
 	sort.Slice(mods, func(i, j int) bool { return mods[i].path+mods[i].fixed < mods[j].path+mods[j].fixed })
-	goVersions := []string{"1.19.13", "1.20.14", "1.21.13", "1.22.12", "1.23.8", "1.24.4", "1.25.1", "1.26.8"}
+	// The newest fixed version of each module (in semver order).
+	newest := map[string]string{}
+	for _, m := range mods {
+		if cur, ok := newest[m.path]; !ok || semverLess(cur, m.fixed) {
+			newest[m.path] = m.fixed
+		}
+	}
+	goVersions := []string{"1.24.4", "1.25.1", "1.26.8", "1.26.8", "1.26.8", "1.26.10"}
 	binaries := 0
 	for len(inv.Packages) < n*6/10 && len(mods) > 0 {
 		bin := fmt.Sprintf("usr/local/bin/tool%d", binaries)
 		inv.Packages = append(inv.Packages, inventory.Package{Type: inventory.TypeGolang, Name: inventory.GoStdlib, Version: goVersions[binaries%len(goVersions)], Path: bin})
 		for i := 0; i < 40; i++ {
 			m := mods[rng.Intn(len(mods))]
-			ver := "v" + m.fixed
-			switch rng.Intn(3) {
-			case 0:
-				ver = "v0.0.0-20200101000000-abcdefabcdef"
-			case 1:
+			// Most dependencies are at the newest fix of their module; one in ten
+			// predates one of its fixes (a pseudo-version of the fixed release's parent).
+			ver := "v" + newest[m.path]
+			if rng.Intn(10) == 0 {
 				ver = "v" + m.fixed + "-0.20190101000000-abcdefabcdef"
 			}
 			inv.Packages = append(inv.Packages, inventory.Package{Type: inventory.TypeGolang, Name: m.path, Version: ver, Path: bin})
@@ -95,4 +103,18 @@ func run(n int, debian, vulndb string) error {
 	inv.Packages = inv.Packages[:n]
 	enc := json.NewEncoder(os.Stdout)
 	return enc.Encode(inv)
+}
+
+// semverLess orders MAJOR.MINOR.PATCH[-PRE] loosely, enough to pick the newest fix.
+func semverLess(a, b string) bool {
+	pa, pb := strings.SplitN(a, "-", 2)[0], strings.SplitN(b, "-", 2)[0]
+	xa, xb := strings.Split(pa, "."), strings.Split(pb, ".")
+	for i := 0; i < 3 && i < len(xa) && i < len(xb); i++ {
+		na, _ := strconv.Atoi(xa[i])
+		nb, _ := strconv.Atoi(xb[i])
+		if na != nb {
+			return na < nb
+		}
+	}
+	return a < b
 }

@@ -3,6 +3,7 @@
 package match
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -55,10 +56,23 @@ type Result struct {
 	GitRanges int
 }
 
-// Run matches every package of inv against store.
+// Platform is the GOOS and GOARCH Go binaries were built for: Go advisories limited to
+// other platforms (ecosystem_specific.imports[].goos/goarch) do not apply to them.
+type Platform struct{ GOOS, GOARCH string }
+
+// Run matches every package of inv against store. Go binaries are taken as built for
+// linux (container images); RunPlatform says otherwise.
 func Run(store Store, inv *inventory.Inventory) (*Result, error) {
+	return RunPlatform(store, inv, Platform{GOOS: "linux"})
+}
+
+// RunPlatform is Run for Go binaries of a known platform; a Go package's Arch, when set,
+// is its GOARCH.
+func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Result, error) {
 	res := &Result{Packages: len(inv.Packages)}
 	cache := map[string]*osv.Vulnerability{}
+	ranges := rangeCache{}
+	platforms := platformCache{}
 	badRange := map[string]bool{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
@@ -68,6 +82,10 @@ func Run(store Store, inv *inventory.Inventory) (*Result, error) {
 			continue
 		}
 		res.Looked++
+		plat := platform
+		if p.Arch != "" {
+			plat.GOARCH = p.Arch
+		}
 		entries, err := store.Lookup(t.Base, t.Name)
 		if err != nil {
 			return nil, err
@@ -101,7 +119,10 @@ func Run(store Store, inv *inventory.Inventory) (*Result, error) {
 					if a.Package.Ecosystem != e.Ecosystem || db.NormalizeName(t.Base, a.Package.Name) != db.NormalizeName(t.Base, t.Name) {
 						continue
 					}
-					hit, fixed, git, problems := affects(a, e.Ecosystem, *installed)
+					if !platforms.matches(a, plat) {
+						continue
+					}
+					hit, fixed, git, problems := ranges.affects(a, e.Ecosystem, *installed)
 					res.GitRanges += git
 					for _, msg := range problems {
 						if key := id + msg; !badRange[key] {
@@ -130,17 +151,37 @@ func Run(store Store, inv *inventory.Inventory) (*Result, error) {
 	return res, nil
 }
 
+// rangeCache holds each range's events parsed and sorted once per run: a record is read
+// for many packages (every binary with the same module), its versions parsed once.
+type rangeCache map[*osv.Range]parsedRange
+
+type parsedRange struct {
+	events []event
+	err    error
+}
+
+func (c rangeCache) get(r *osv.Range, order string) parsedRange {
+	if p, ok := c[r]; ok {
+		return p
+	}
+	evs, err := parseEvents(r.Events, order)
+	p := parsedRange{events: evs, err: err}
+	c[r] = p
+	return p
+}
+
 // affects evaluates one affected entry for an installed version: its versions list, then
 // its ranges (https://ossf.github.io/osv-schema/#evaluation). It returns whether the
 // version is affected, the fixed version to upgrade to, the GIT ranges skipped and the
 // problems with ranges that do not parse.
-func affects(a *osv.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
+func (c rangeCache) affects(a *osv.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
 	for _, s := range a.Versions {
 		if s == v.String() {
 			hit = true
 		}
 	}
-	for _, r := range a.Ranges {
+	for i := range a.Ranges {
+		r := &a.Ranges[i]
 		order := eco
 		switch r.Type {
 		case osv.RangeGit:
@@ -149,11 +190,12 @@ func affects(a *osv.Affected, eco string, v version.Version) (hit bool, fixed st
 		case osv.RangeSemver:
 			order = "SEMVER"
 		}
-		in, fix, err := inRange(r.Events, order, v)
-		if err != nil {
-			problems = append(problems, err.Error())
+		p := c.get(r, order)
+		if p.err != nil {
+			problems = append(problems, p.err.Error())
 			continue
 		}
+		in, fix := inRange(p.events, v)
 		if in {
 			if !hit || fixed == "" {
 				fixed = fix
@@ -173,8 +215,9 @@ type event struct {
 
 var kindRank = map[string]int{"introduced": 0, "fixed": 1, "last_affected": 1, "limit": 1}
 
-// inRange applies the OSV evaluation algorithm to one range.
-func inRange(events []osv.Event, order string, v version.Version) (bool, string, error) {
+// parseEvents parses a range's versions and sorts its events: by version, introduced
+// "0" first, and at equal versions introduced before the others.
+func parseEvents(events []osv.Event, order string) ([]event, error) {
 	evs := make([]event, 0, len(events))
 	for _, e := range events {
 		ev := event{kind: e.Kind(), raw: e.Value()}
@@ -183,7 +226,7 @@ func inRange(events []osv.Event, order string, v version.Version) (bool, string,
 		} else {
 			pv, err := version.Parse(order, ev.raw)
 			if err != nil {
-				return false, "", fmt.Errorf("%s event: %w", ev.kind, err)
+				return nil, fmt.Errorf("%s event: %w", ev.kind, err)
 			}
 			ev.v = pv
 		}
@@ -202,6 +245,11 @@ func inRange(events []osv.Event, order string, v version.Version) (bool, string,
 		}
 		return kindRank[a.kind] < kindRank[b.kind]
 	})
+	return evs, nil
+}
+
+// inRange applies the OSV evaluation algorithm to one range's sorted events.
+func inRange(evs []event, v version.Version) (bool, string) {
 	affected := false
 	for _, e := range evs {
 		switch e.kind {
@@ -225,15 +273,63 @@ func inRange(events []osv.Event, order string, v version.Version) (bool, string,
 		}
 	}
 	if !affected {
-		return false, "", nil
+		return false, ""
 	}
 	for _, e := range evs {
 		if e.kind == "fixed" && v.Compare(e.v) < 0 {
-			return true, e.raw, nil
+			return true, e.raw
 		}
 	}
-	return true, "", nil
+	return true, ""
 }
 
 // ErrNoDB is returned by callers that need a database and have none.
 var ErrNoDB = errors.New("no vulnerability database")
+
+type goImports []struct {
+	GOOS   []string `json:"goos"`
+	GOARCH []string `json:"goarch"`
+}
+
+// platformCache holds each Go affected entry's platform limits, decoded once per run.
+type platformCache map[*osv.Affected]goImports
+
+// matches applies a Go advisory's platform limits: an affected entry whose
+// ecosystem_specific.imports all name other GOOS or GOARCH values does not apply (as
+// govulncheck decides for a binary). Entries without such limits, and packages of other
+// ecosystems, always apply.
+func (c platformCache) matches(a *osv.Affected, p Platform) bool {
+	if a.Package.Ecosystem != "Go" || len(a.EcosystemSpecific) == 0 || p.GOOS == "" {
+		return true
+	}
+	imports, ok := c[a]
+	if !ok {
+		var es struct {
+			Imports goImports `json:"imports"`
+		}
+		if json.Unmarshal(a.EcosystemSpecific, &es) == nil {
+			imports = es.Imports
+		}
+		c[a] = imports
+	}
+	if len(imports) == 0 {
+		return true
+	}
+	in := func(list []string, v string) bool {
+		if len(list) == 0 || v == "" {
+			return true
+		}
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	for _, imp := range imports {
+		if in(imp.GOOS, p.GOOS) && in(imp.GOARCH, p.GOARCH) {
+			return true
+		}
+	}
+	return false
+}

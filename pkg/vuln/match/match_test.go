@@ -240,3 +240,33 @@ func TestCVSSv4(t *testing.T) {
 		t.Fatal("bad vector accepted")
 	}
 }
+
+func TestGoPlatform(t *testing.T) {
+	r := `{"id":"GO-TEST-WIN","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.26.9"}]}],
+	"ecosystem_specific":{"imports":[{"path":"os","goos":["windows"],"symbols":["Root.Mkdir"]}]}}]}`
+	r2 := `{"id":"GO-TEST-ARM","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.26.9"}]}],
+	"ecosystem_specific":{"imports":[{"path":"crypto/x","goarch":["arm64"]},{"path":"crypto/y","goos":["plan9"]}]}}]}`
+	store := newMem(t, r, r2)
+	inv := &inventory.Inventory{Packages: []inventory.Package{{Type: "golang", Name: "stdlib", Version: "1.26.8", Arch: "amd64"}}}
+	ids := func(p Platform) string {
+		res, err := RunPlatform(store, inv, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range res.Matches {
+			out = append(out, m.Vuln.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := ids(Platform{GOOS: "linux"}); got != "" {
+		t.Fatalf("linux/amd64: %q", got)
+	}
+	if got := ids(Platform{GOOS: "windows"}); got != "GO-TEST-WIN" {
+		t.Fatalf("windows/amd64: %q", got)
+	}
+	inv.Packages[0].Arch = "arm64"
+	if got := ids(Platform{GOOS: "linux"}); got != "GO-TEST-ARM" {
+		t.Fatalf("linux/arm64: %q", got)
+	}
+}
