@@ -46,6 +46,9 @@ func run(n int, debian, vulndb string) error {
 	type mv struct{ path, fixed string }
 	var mods []mv
 	files, _ := filepath.Glob(filepath.Join(vulndb, "*.json"))
+	if len(files) == 0 {
+		return fmt.Errorf("no OSV records in %q", vulndb)
+	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -73,13 +76,24 @@ func run(n int, debian, vulndb string) error {
 			newest[m.path] = m.fixed
 		}
 	}
+	// Modules are drawn uniformly by path (a module with many advisories is not more
+	// likely to be a dependency), at the newest fix or just before one of its fixes.
+	fixes := map[string][]string{}
+	var paths []string
+	for _, m := range mods {
+		if fixes[m.path] == nil {
+			paths = append(paths, m.path)
+		}
+		fixes[m.path] = append(fixes[m.path], m.fixed)
+	}
 	goVersions := []string{"1.24.4", "1.25.1", "1.26.8", "1.26.8", "1.26.8", "1.26.10"}
 	binaries := 0
 	for len(inv.Packages) < n*6/10 && len(mods) > 0 {
 		bin := fmt.Sprintf("usr/local/bin/tool%d", binaries)
 		inv.Packages = append(inv.Packages, inventory.Package{Type: inventory.TypeGolang, Name: inventory.GoStdlib, Version: goVersions[binaries%len(goVersions)], Path: bin})
 		for i := 0; i < 40; i++ {
-			m := mods[rng.Intn(len(mods))]
+			path := paths[rng.Intn(len(paths))]
+			m := mv{path, fixes[path][rng.Intn(len(fixes[path]))]}
 			// Most dependencies are at the newest fix of their module; one in ten
 			// predates one of its fixes (a pseudo-version of the fixed release's parent).
 			ver := "v" + newest[m.path]

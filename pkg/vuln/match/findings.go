@@ -10,6 +10,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/ref"
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/pkg/target"
+	"github.com/eksguard/eksguard/pkg/vuln/osv"
 	"github.com/eksguard/eksguard/pkg/vuln/vex"
 )
 
@@ -49,6 +50,7 @@ type Options struct {
 // finding per package whose version does not parse.
 func Findings(res *Result, opts Options) []finding.Finding {
 	var out []finding.Finding
+	texts := map[*osv.Vulnerability]*recordText{}
 	for i := range res.Matches {
 		m := &res.Matches[i]
 		if opts.IgnoreUnfixed && m.Fixed == "" {
@@ -63,9 +65,13 @@ func Findings(res *Result, opts Options) []finding.Finding {
 			Severity: m.Score.Severity,
 			Subject:  opts.Subject,
 			Location: finding.Location{File: m.Package.Path},
-			Message:  message(m),
-			Evidence: evidence(m),
 		}
+		rt := texts[m.Vuln]
+		if rt == nil {
+			rt = textOf(m)
+			texts[m.Vuln] = rt
+		}
+		f.Message, f.Evidence = message(m, rt), evidence(m, rt)
 		ids := append(append([]string{m.Vuln.ID}, m.Vuln.Aliases...), m.Vuln.Upstream...)
 		if reason, ok := opts.VEX.Suppresses(ids, []string{PURL(m.Package), opts.Subject.String(), m.Package.Path}); ok {
 			f.Status = finding.StatusSkip
@@ -87,12 +93,24 @@ func Findings(res *Result, opts Options) []finding.Finding {
 	return out
 }
 
-func message(m *Match) string {
+// recordText is what every finding of one record shares, built once.
+type recordText struct {
+	cves, summary, aliases, upstream, links string
+}
+
+func textOf(m *Match) *recordText {
+	rt := &recordText{summary: oneLine(m.Vuln.Summary), aliases: strings.Join(m.Vuln.Aliases, " "),
+		upstream: strings.Join(m.Vuln.Upstream, " "), links: strings.Join(Links(m), " ")}
+	if cves := cveAliases(m.Vuln.ID, append(append([]string(nil), m.Vuln.Aliases...), m.Vuln.Upstream...)); len(cves) > 0 {
+		rt.cves = " (" + strings.Join(cves, ", ") + ")"
+	}
+	return rt
+}
+
+func message(m *Match, rt *recordText) string {
 	var b strings.Builder
 	b.WriteString(m.Vuln.ID)
-	if cves := cveAliases(m.Vuln.ID, append(append([]string(nil), m.Vuln.Aliases...), m.Vuln.Upstream...)); len(cves) > 0 {
-		fmt.Fprintf(&b, " (%s)", strings.Join(cves, ", "))
-	}
+	b.WriteString(rt.cves)
 	fmt.Fprintf(&b, ": %s %s", m.Package.Name, m.Package.Version)
 	if m.Name != m.Package.Name {
 		fmt.Fprintf(&b, " (source package %s %s)", m.Name, m.Version)
@@ -102,9 +120,9 @@ func message(m *Match) string {
 	} else {
 		b.WriteString(", no fix published")
 	}
-	if s := oneLine(m.Vuln.Summary); s != "" {
+	if rt.summary != "" {
 		b.WriteString(": ")
-		b.WriteString(s)
+		b.WriteString(rt.summary)
 	}
 	if m.Package.Type == inventory.TypeGolang {
 		b.WriteString(" (from build information; symbol reachability not analysed)")
@@ -130,7 +148,7 @@ func oneLine(s string) string {
 	return s
 }
 
-func evidence(m *Match) map[string]string {
+func evidence(m *Match, rt *recordText) map[string]string {
 	e := map[string]string{
 		"advisory":         m.Vuln.ID,
 		"package":          m.Package.Name,
@@ -146,21 +164,19 @@ func evidence(m *Match) map[string]string {
 	if m.Package.Layer != "" {
 		e["layer"] = m.Package.Layer
 	}
-	if len(m.Vuln.Aliases) > 0 {
-		e["aliases"] = strings.Join(m.Vuln.Aliases, " ")
+	if rt.aliases != "" {
+		e["aliases"] = rt.aliases
 	}
-	if len(m.Vuln.Upstream) > 0 {
-		e["upstream"] = strings.Join(m.Vuln.Upstream, " ")
+	if rt.upstream != "" {
+		e["upstream"] = rt.upstream
 	}
 	if m.Score.Source != "" {
 		e["severitySource"] = m.Score.Source
 	}
-	if s := oneLine(m.Vuln.Summary); s != "" {
-		e["summary"] = s
+	if rt.summary != "" {
+		e["summary"] = rt.summary
 	}
-	if links := Links(m); len(links) > 0 {
-		e["links"] = strings.Join(links, " ")
-	}
+	e["links"] = rt.links
 	if m.Package.Type == inventory.TypeGolang {
 		e["reachability"] = "not analysed: the module is in the binary's build information; whether its vulnerable symbols are called is not checked"
 	}

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/vuln/db"
@@ -70,14 +72,47 @@ func Run(store Store, inv *inventory.Inventory) (*Result, error) {
 // is its GOARCH.
 func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Result, error) {
 	res := &Result{Packages: len(inv.Packages)}
-	cache := map[string]*osv.Vulnerability{}
 	ranges := rangeCache{}
 	platforms := platformCache{}
+	scores := map[*osv.Affected]Score{}
 	badRange := map[string]bool{}
+	// Look every package up first, then read the records named in parallel (decoding
+	// dominates), then evaluate.
+	type lookup struct {
+		t       Target
+		entries []db.Entry
+		err     error
+	}
+	looks := make([]lookup, len(inv.Packages))
+	want := map[string]bool{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		t, err := TargetFor(p, inv.OS)
 		if err != nil {
+			looks[i].err = err
+			continue
+		}
+		entries, err := store.Lookup(t.Base, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		looks[i] = lookup{t: t, entries: entries}
+		for _, e := range entries {
+			if t.Accept(e.Ecosystem) {
+				for _, id := range e.IDs {
+					want[id] = true
+				}
+			}
+		}
+	}
+	cache, err := fetchAll(store, want)
+	if err != nil {
+		return nil, err
+	}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		t, entries := looks[i].t, looks[i].entries
+		if err := looks[i].err; err != nil {
 			res.Unsupported = append(res.Unsupported, Problem{Package: p, Message: fmt.Sprintf("%s %s: %v", p.Name, p.Version, err)})
 			continue
 		}
@@ -85,10 +120,6 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 		plat := platform
 		if p.Arch != "" {
 			plat.GOARCH = p.Arch
-		}
-		entries, err := store.Lookup(t.Base, t.Name)
-		if err != nil {
-			return nil, err
 		}
 		var installed *version.Version
 		for _, e := range entries {
@@ -105,12 +136,6 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 			}
 			for _, id := range e.IDs {
 				v := cache[id]
-				if v == nil {
-					if v, err = store.Get(id); err != nil {
-						return nil, err
-					}
-					cache[id] = v
-				}
 				if v.Withdrawn != nil {
 					continue
 				}
@@ -131,9 +156,14 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 						}
 					}
 					if hit {
+						score, ok := scores[a]
+						if !ok {
+							score = SeverityOf(v, a)
+							scores[a] = score
+						}
 						res.Matches = append(res.Matches, Match{
 							Package: p, Ecosystem: e.Ecosystem, Name: t.Name, Version: t.Version,
-							Vuln: v, Affected: a, Fixed: fixed, Score: SeverityOf(v, a),
+							Vuln: v, Affected: a, Fixed: fixed, Score: score,
 						})
 						break // one finding per record and package
 					}
@@ -332,4 +362,36 @@ func (c platformCache) matches(a *osv.Affected, p Platform) bool {
 		}
 	}
 	return false
+}
+
+// fetchAll reads and decodes records on as many workers as there are processors (at most
+// four).
+func fetchAll(store Store, ids map[string]bool) (map[string]*osv.Vulnerability, error) {
+	out := make(map[string]*osv.Vulnerability, len(ids))
+	workers := min(runtime.GOMAXPROCS(0), 4, max(len(ids), 1))
+	work := make(chan string)
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				v, err := store.Get(id)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				out[id] = v
+				mu.Unlock()
+			}
+		}()
+	}
+	for id := range ids {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	return out, first
 }
