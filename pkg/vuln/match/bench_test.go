@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/vuln/db"
