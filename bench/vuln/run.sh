@@ -60,6 +60,9 @@ print("inventory:", len(inv["packages"]), "packages", dict(types), "->", len(fai
       sum(1 for f in doc["findings"] if f["status"] == "error"), "unparseable versions")
 PY
 echo "match: wall $(median 1) s, user $(median 2) s, sys $(median 3) s, peak RSS $(( $(median 4) / 1024 )) MiB (medians of $RUNS, whole process)"
+echo "-- the match phase alone (go test -bench BenchmarkRun ./pkg/vuln/match: lookups, decoding, evaluation, findings)"
+EKSGUARD_VULN_BENCH_DB="$CACHE/db" EKSGUARD_VULN_BENCH_INVENTORY="$CACHE/inv10k.json" \
+  go test -run '^$' -bench BenchmarkRun -benchtime 10x -count 3 ./pkg/vuln/match | grep '^Benchmark' 
 
 echo "== 3. Go binaries: eksguard scan binary vs govulncheck -mode binary (same data)"
 for bin in "$CACHE/vulnapp" "$EKS"; do

@@ -64,11 +64,13 @@ func importAll(t *testing.T, dbDir string, paths ...string) *Writer {
 
 func TestImportLookup(t *testing.T) {
 	in := t.TempDir()
-	writeFiles(t, in, map[string]string{"a/GO-TEST-1.json": recA, "bad.json": `{"id":"X"`, "b/PYSEC.json": recPy})
+	writeFiles(t, in, map[string]string{"a/GO-TEST-1.json": recA, "bad.json": `{"id":"X"`, "b/PYSEC.json": recPy,
+		// An ecosystem eksguard does not know is kept (a newer schema may add it), never matched.
+		"c/FUT.json": `{"id":"FUT-1","affected":[{"package":{"ecosystem":"FutureEco:1","name":"x"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}`})
 	writeZip(t, filepath.Join(in, "Debian.zip"), map[string]string{"DSA-TEST-1.json": recB})
 	dbDir := t.TempDir()
 	w := importAll(t, dbDir, in)
-	if w.Added != 3 || w.Invalid != 1 || !strings.Contains(w.Errors[0], "bad.json") {
+	if w.Added != 4 || w.Invalid != 1 || !strings.Contains(w.Errors[0], "bad.json") {
 		t.Fatalf("added %d invalid %d errors %v", w.Added, w.Invalid, w.Errors)
 	}
 	d, err := Open(dbDir)
@@ -77,7 +79,7 @@ func TestImportLookup(t *testing.T) {
 	}
 	defer d.Close()
 	info := d.Info()
-	if info.Records != 3 || info.ByEcosystem["Debian"] != 1 || info.ByEcosystem["Go"] != 1 || len(info.Sources) != 1 {
+	if info.Records != 4 || info.ByEcosystem["Debian"] != 1 || info.ByEcosystem["Go"] != 1 || info.ByEcosystem["FutureEco"] != 1 || len(info.Sources) != 1 {
 		t.Fatalf("info %+v", info)
 	}
 	es, err := d.Lookup("Debian", "openssl")
