@@ -25,6 +25,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/eksguard/eksguard/pkg/vuln/osv"
 	"github.com/eksguard/eksguard/pkg/vuln/version"
@@ -47,6 +48,9 @@ var (
 
 // ErrNoDatabase is returned when the directory holds no database.
 var ErrNoDatabase = errors.New("no vulnerability database")
+
+// ErrBusy is returned when another process holds the database for writing.
+var ErrBusy = errors.New("the vulnerability database is in use by another eksguard process (import); try again when it has finished")
 
 // ErrSchema is returned for a database written by another schema version.
 var ErrSchema = errors.New("vulnerability database from another eksguard version")
@@ -134,6 +138,9 @@ func openBolt(path string, readOnly bool) (b *bolt.DB, err error) {
 		}
 	}()
 	b, err = bolt.Open(path, 0o644, &bolt.Options{ReadOnly: readOnly, Timeout: 5 * time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%s: %w", path, ErrBusy)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable eksguard database: %w; run `eksguard db update` to rebuild it", path, err)
 	}

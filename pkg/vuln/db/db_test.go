@@ -192,3 +192,22 @@ func TestOtherSchemaAndGarbage(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+func TestBusy(t *testing.T) {
+	in := t.TempDir()
+	writeFiles(t, in, map[string]string{"a.json": recA})
+	dbDir := t.TempDir()
+	importAll(t, dbDir, in)
+	w, err := Append(dbDir) // holds the file's write lock until Commit or Abort
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	if _, err := Append(dbDir); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second writer: %v", err)
+	}
+	// The database was not rebuilt under the first writer.
+	if info := w.Info(); info.Records != 1 {
+		t.Fatalf("%+v", info)
+	}
+}

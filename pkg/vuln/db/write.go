@@ -73,6 +73,9 @@ func Append(dir string) (*Writer, error) {
 		return Create(dir)
 	}
 	b, err := openBolt(path, false)
+	if errors.Is(err, ErrBusy) {
+		return nil, err // never rebuild a database another process is using
+	}
 	if err != nil {
 		w, cerr := Create(dir)
 		if cerr != nil {

@@ -72,7 +72,7 @@ func Run(store Store, inv *inventory.Inventory) (*Result, error) {
 // is its GOARCH.
 func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Result, error) {
 	res := &Result{Packages: len(inv.Packages)}
-	ranges := rangeCache{}
+	ranges := newRangeCache()
 	platforms := platformCache{}
 	scores := map[*osv.Affected]Score{}
 	badRange := map[string]bool{}
@@ -183,20 +183,43 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 
 // rangeCache holds each range's events parsed and sorted once per run: a record is read
 // for many packages (every binary with the same module), its versions parsed once.
-type rangeCache map[*osv.Range]parsedRange
+type rangeCache struct {
+	ranges   map[*osv.Range]parsedRange
+	versions map[*osv.Affected][]version.Version
+}
+
+func newRangeCache() *rangeCache {
+	return &rangeCache{ranges: map[*osv.Range]parsedRange{}, versions: map[*osv.Affected][]version.Version{}}
+}
+
+// versionList parses an affected entry's versions list (entries that do not parse are
+// left out: they can only match by their exact spelling).
+func (c *rangeCache) versionList(a *osv.Affected, eco string) []version.Version {
+	if l, ok := c.versions[a]; ok {
+		return l
+	}
+	var l []version.Version
+	for _, s := range a.Versions {
+		if v, err := version.Parse(eco, s); err == nil {
+			l = append(l, v)
+		}
+	}
+	c.versions[a] = l
+	return l
+}
 
 type parsedRange struct {
 	events []event
 	err    error
 }
 
-func (c rangeCache) get(r *osv.Range, order string) parsedRange {
-	if p, ok := c[r]; ok {
+func (c *rangeCache) get(r *osv.Range, order string) parsedRange {
+	if p, ok := c.ranges[r]; ok {
 		return p
 	}
 	evs, err := parseEvents(r.Events, order)
 	p := parsedRange{events: evs, err: err}
-	c[r] = p
+	c.ranges[r] = p
 	return p
 }
 
@@ -204,10 +227,20 @@ func (c rangeCache) get(r *osv.Range, order string) parsedRange {
 // its ranges (https://ossf.github.io/osv-schema/#evaluation). It returns whether the
 // version is affected, the fixed version to upgrade to, the GIT ranges skipped and the
 // problems with ranges that do not parse.
-func (c rangeCache) affects(a *osv.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
+func (c *rangeCache) affects(a *osv.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
 	for _, s := range a.Versions {
 		if s == v.String() {
 			hit = true
+		}
+	}
+	if !hit && len(a.Versions) > 0 {
+		// The same version may be spelled differently (PEP 440 "1.0" and "1.0.0", Maven
+		// "1" and "1.0"): compare in the ecosystem's order, list entries parsed once.
+		for _, lv := range c.versionList(a, eco) {
+			if lv.Compare(v) == 0 {
+				hit = true
+				break
+			}
 		}
 	}
 	for i := range a.Ranges {

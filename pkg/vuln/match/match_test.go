@@ -85,6 +85,9 @@ func TestRanges(t *testing.T) {
 		{"maven qualifier", "Maven", ecoRange("ECOSYSTEM", `{"introduced":"2.0"}`, `{"fixed":"2.15.0"}`), "2.15.0-rc1", true, "2.15.0"},
 		{"versions list", "npm", `,"versions":["1.0.0","1.0.1"]`, "1.0.1", true, ""},
 		{"versions list miss", "npm", `,"versions":["1.0.0","1.0.1"]`, "1.0.2", false, ""},
+		{"versions list, another spelling", "PyPI", `,"versions":["1.0","2.0rc1"]`, "2.0.0rc1", true, ""},
+		{"versions list, maven", "Maven", `,"versions":["2.1"]`, "2.1.0", true, ""},
+		{"versions list, unparseable entry", "PyPI", `,"versions":["not a version","1.0"]`, "1.1", false, ""},
 		{"empty range", "Go", ecoRange("SEMVER", `{"introduced":"1.0.0"}`, `{"fixed":"1.0.0"}`), "1.0.0", false, ""},
 	}
 	for _, c := range cases {
