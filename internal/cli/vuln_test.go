@@ -1,13 +1,18 @@
 package cli
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/finding"
@@ -217,5 +222,51 @@ func TestVulnBadInput(t *testing.T) {
 	code, _, errs = run(t, "", "db", "match", "--db", bad, "--db-max-age", "1ns", devel)
 	if !strings.Contains(errs, "warning") || !strings.Contains(errs, "db update") {
 		t.Fatalf("age warning: %d %s", code, errs)
+	}
+}
+
+func TestDBUpdateCLI(t *testing.T) {
+	// OSV's layout on a local server: <Ecosystem>/all.zip, built from the Debian test records.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	files, _ := filepath.Glob(filepath.Join(debianTestdata, "osv", "*.json"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := zw.Create(filepath.Base(f))
+		w.Write(data)
+	}
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/Debian/all.zip" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		http.ServeContent(w, r, "all.zip", time.Time{}, bytes.NewReader(buf.Bytes()))
+	}))
+	defer srv.Close()
+	dbDir := t.TempDir()
+	code, out, errs := run(t, "", "db", "update", "--db", dbDir, "--base-url", srv.URL, "--ecosystems", "Debian,Amazon Linux")
+	if code != 0 || !strings.Contains(out, "10 records from 1 archives") || !strings.Contains(errs, "skipped Amazon Linux") || !strings.Contains(errs, "Debian") {
+		t.Fatalf("update: %d %q %q", code, out, errs)
+	}
+	code, out, _ = run(t, "", "db", "status", "--db", dbDir, "--format", "json")
+	var st struct {
+		Records int `json:"records"`
+		Sources []struct {
+			Name, Kind, Location, SHA256 string
+		} `json:"sources"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 {
+		t.Fatalf("status: %v %s", err, out)
+	}
+	if st.Records != 10 || len(st.Sources) != 1 || st.Sources[0].Kind != "update" || !strings.HasSuffix(st.Sources[0].Location, "/Debian/all.zip") || st.Sources[0].SHA256 == "" {
+		t.Fatalf("status: %+v", st)
+	}
+	if code, _, errs := run(t, "", "db", "update", "--db", dbDir, "--base-url", "ftp://x"); code != 2 || !strings.Contains(errs, "base URL") {
+		t.Fatalf("bad base URL: %d %s", code, errs)
 	}
 }
