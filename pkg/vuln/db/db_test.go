@@ -134,6 +134,9 @@ func TestBadInputs(t *testing.T) {
 	flipped := append([]byte(nil), data...)
 	flipped[40] ^= 0xff
 	writeFiles(t, in, map[string]string{"flipped.zip": string(flipped)})
+	if err := Walk(os.DevNull, func(string, []byte) error { return nil }); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("device: %v", err)
+	}
 	for _, name := range []string{"truncated.zip", "garbage.zip", "flipped.zip"} {
 		t.Run(name, func(t *testing.T) {
 			dbDir := t.TempDir()

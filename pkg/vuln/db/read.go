@@ -38,6 +38,9 @@ func Walk(path string, fn RecordFunc) error {
 	if st.IsDir() {
 		return walkDir(path, fn)
 	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file, directory or zip archive", path)
+	}
 	if isZip(path) {
 		return WalkZip(path, fn)
 	}

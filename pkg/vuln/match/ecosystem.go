@@ -45,6 +45,9 @@ func TargetFor(p *inventory.Package, os *inventory.OS) (Target, error) {
 	if os != nil {
 		osID = os.ID
 	}
+	if osID == "" && (p.Type == inventory.TypeDeb || p.Type == inventory.TypeAPK || p.Type == inventory.TypeRPM) {
+		return t, fmt.Errorf("the distribution is unknown (no os-release), so the %s package's advisories cannot be chosen", p.Type)
+	}
 	switch p.Type {
 	case inventory.TypeDeb:
 		switch osID {
