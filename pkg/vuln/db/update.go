@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -83,7 +84,13 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateResult,
 	}
 	client := opts.Client
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Minute}
+		// No overall timeout (archives are hundreds of MB on slow links; Ctrl-C cancels),
+		// but bounded waits to connect and for the server to answer.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		tr.TLSHandshakeTimeout = 30 * time.Second
+		tr.ResponseHeaderTimeout = 60 * time.Second
+		client = &http.Client{Transport: tr}
 	}
 	maxBytes := opts.MaxBytes
 	if maxBytes == 0 {
