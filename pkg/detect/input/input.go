@@ -1,0 +1,381 @@
+// Package input reads event streams for the detect engine: JSON lines (Kubernetes audit
+// logs), CloudTrail files ({"Records":[...]}), gzip-compressed or not, from files,
+// directories, stdin or a growing file, with every record bounded in size.
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// DefaultMaxRecord bounds one event (one line or one array element).
+const DefaultMaxRecord = 8 << 20
+
+// RecordError is a record that could not be read; the stream goes on after it.
+type RecordError struct {
+	Line int // 1-based line, or record index in a Records array
+	Err  error
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Split reads records from r and calls fn with each one and its line (or, inside a
+// Records array, its 1-based index). A record over max bytes is reported to bad and
+// skipped. fn's error stops the split and is returned; read errors are returned too.
+func Split(r io.Reader, max int, fn func(rec []byte, line int) error, bad func(*RecordError)) error {
+	if max <= 0 {
+		max = DefaultMaxRecord
+	}
+	br := bufio.NewReaderSize(r, 256<<10)
+	if gz, err := isGzip(br); err != nil {
+		return err
+	} else if gz {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 256<<10)
+	}
+	s := &splitter{br: br, max: max, fn: fn, bad: bad}
+	return s.run()
+}
+
+func isGzip(br *bufio.Reader) (bool, error) {
+	b, err := br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return false, err
+	}
+	return len(b) == 2 && b[0] == 0x1f && b[1] == 0x8b, nil
+}
+
+type splitter struct {
+	br   *bufio.Reader
+	max  int
+	fn   func([]byte, int) error
+	bad  func(*RecordError)
+	line int
+	buf  []byte
+}
+
+var recordsPrefix = []byte(`"Records"`)
+
+// atRecords reports whether the stream continues with {"Records":[ (CloudTrail file) and
+// consumes that prefix when it does.
+func (s *splitter) atRecords() bool {
+	b, _ := s.br.Peek(4096)
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipWS(b, i+1)
+	if !bytes.HasPrefix(b[i:], recordsPrefix) {
+		return false
+	}
+	i = skipWS(b, i+len(recordsPrefix))
+	if i >= len(b) || b[i] != ':' {
+		return false
+	}
+	i = skipWS(b, i+1)
+	if i >= len(b) || b[i] != '[' {
+		return false
+	}
+	s.line += bytes.Count(b[:i+1], []byte{'\n'})
+	s.br.Discard(i + 1)
+	return true
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func (s *splitter) run() error {
+	for {
+		if s.atRecords() {
+			if err := s.records(); err != nil {
+				return err
+			}
+			continue
+		}
+		done, err := s.oneLine()
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// oneLine reads one line and hands it on; done at EOF.
+func (s *splitter) oneLine() (bool, error) {
+	s.buf = s.buf[:0]
+	tooLong := false
+	for {
+		chunk, err := s.br.ReadSlice('\n')
+		if !tooLong {
+			if len(s.buf)+len(chunk) > s.max {
+				tooLong = true
+				s.buf = s.buf[:0]
+			} else {
+				s.buf = append(s.buf, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return false, err
+		}
+		eof := errors.Is(err, io.EOF)
+		if len(chunk) == 0 && len(s.buf) == 0 && eof && !tooLong {
+			return true, nil
+		}
+		s.line++
+		if tooLong {
+			s.bad(&RecordError{Line: s.line, Err: fmt.Errorf("record longer than %d bytes, skipped", s.max)})
+			return eof, nil
+		}
+		rec := bytes.TrimSpace(s.buf)
+		if len(rec) > 0 {
+			if err := s.fn(rec, s.line); err != nil {
+				return false, err
+			}
+		}
+		return eof, nil
+	}
+}
+
+// records streams the elements of a Records array, then the rest of the wrapper object.
+func (s *splitter) records() error {
+	index := 0
+	for {
+		c, err := s.nextNonWS()
+		if err != nil {
+			return fmt.Errorf("line %d: truncated Records array: %w", s.line, err)
+		}
+		switch c {
+		case ']':
+			return s.closeWrapper()
+		case ',':
+			continue
+		}
+		s.br.UnreadByte()
+		index++
+		rec, tooLong, err := s.value()
+		if err != nil {
+			return fmt.Errorf("record %d: %w", index, err)
+		}
+		if tooLong {
+			s.bad(&RecordError{Line: index, Err: fmt.Errorf("record longer than %d bytes, skipped", s.max)})
+			continue
+		}
+		if err := s.fn(rec, index); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *splitter) nextNonWS() (byte, error) {
+	for {
+		c, err := s.br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch c {
+		case '\n':
+			s.line++
+		case ' ', '\t', '\r':
+		default:
+			return c, nil
+		}
+	}
+}
+
+// value reads one JSON value, tracking strings and nesting, into s.buf (bounded).
+func (s *splitter) value() ([]byte, bool, error) {
+	s.buf = s.buf[:0]
+	depth, inStr, esc, tooLong := 0, false, false, false
+	for {
+		c, err := s.br.ReadByte()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, false, io.ErrUnexpectedEOF
+			}
+			return nil, false, err
+		}
+		if !tooLong {
+			if len(s.buf) >= s.max {
+				tooLong = true
+			} else {
+				s.buf = append(s.buf, c)
+			}
+		}
+		if c == '\n' {
+			s.line++
+		}
+		if !inStr && depth == 0 && len(s.buf) > 1 && (c == ',' || c == ':' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+			// the end of a scalar element
+			s.br.UnreadByte()
+			if c == '\n' {
+				s.line--
+			}
+			if !tooLong {
+				s.buf = s.buf[:len(s.buf)-1]
+			}
+			return s.buf, tooLong, nil
+		}
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth < 0 {
+				return nil, false, errors.New("unbalanced brackets")
+			}
+		}
+		if depth == 0 && !inStr && (c == '}' || c == ']') {
+			return s.buf, tooLong, nil
+		}
+	}
+}
+
+// closeWrapper skips the other members of a {"Records":[...], ...} object to its end.
+func (s *splitter) closeWrapper() error {
+	for {
+		c, err := s.nextNonWS()
+		if err != nil {
+			return fmt.Errorf("line %d: truncated CloudTrail file: %w", s.line, err)
+		}
+		switch c {
+		case '}':
+			return nil
+		case ',':
+			// a further member: "key": value
+			if _, _, err := s.value(); err != nil { // key
+				return err
+			}
+			if c, err := s.nextNonWS(); err != nil || c != ':' {
+				return fmt.Errorf("line %d: malformed CloudTrail file", s.line)
+			}
+			if _, _, err := s.value(); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("line %d: malformed CloudTrail file: unexpected %q", s.line, c)
+		}
+	}
+}
+
+// Files expands paths: files as given, directories walked (sorted, regular files only,
+// symbolic links not followed). "-" stays "-" (stdin).
+func Files(paths []string) ([]string, []error) {
+	var out []string
+	var errs []error
+	for _, p := range paths {
+		if p == "-" {
+			out = append(out, p)
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			if d.Type().IsRegular() {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, errs
+}
+
+// Follow returns a reader over a file that, at its end, waits for more data instead of
+// returning io.EOF, until ctx is done. A file that shrinks (truncated or replaced by
+// rotation) is read again from its start.
+func Follow(ctx context.Context, path string, poll time.Duration) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &follower{ctx: ctx, path: path, f: f, poll: poll}, nil
+}
+
+type follower struct {
+	ctx  context.Context
+	path string
+	f    *os.File
+	off  int64
+	poll time.Duration
+}
+
+func (fl *follower) Read(p []byte) (int, error) {
+	for {
+		n, err := fl.f.Read(p)
+		fl.off += int64(n)
+		if n > 0 {
+			return n, nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		select {
+		case <-fl.ctx.Done():
+			return 0, io.EOF
+		case <-time.After(fl.poll):
+		}
+		st, err := os.Stat(fl.path)
+		if err != nil {
+			continue // rotated away; wait for the new file
+		}
+		cur, _ := fl.f.Stat()
+		if !os.SameFile(st, cur) || st.Size() < fl.off {
+			nf, err := os.Open(fl.path)
+			if err != nil {
+				continue
+			}
+			fl.f.Close()
+			fl.f, fl.off = nf, 0
+		}
+	}
+}
+
+func (fl *follower) Close() error { return fl.f.Close() }

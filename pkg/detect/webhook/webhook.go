@@ -1,0 +1,64 @@
+// Package webhook receives Kubernetes audit events from the API server's webhook backend:
+// audit.k8s.io/v1 EventList POSTs, over TLS, authenticated by a bearer token.
+package webhook
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// MaxBody bounds one POST body.
+const MaxBody = 32 << 20
+
+// Handler accepts EventList (or single Event) POSTs and hands each body to Process, one
+// at a time. A non-empty Token is required as "Authorization: Bearer TOKEN".
+type Handler struct {
+	Token   string
+	MaxBody int64
+	// Process evaluates one body; its error is answered as 400.
+	Process func(body []byte) error
+
+	mu sync.Mutex
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "POST an audit.k8s.io/v1 EventList", http.StatusMethodNotAllowed)
+		return
+	}
+	if h.Token != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(h.Token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
+	limit := h.MaxBody
+	if limit <= 0 {
+		limit = MaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, fmt.Sprintf("body over %d bytes", limit), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "reading body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	h.mu.Lock()
+	err = h.Process(body)
+	h.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
