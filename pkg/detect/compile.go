@@ -14,11 +14,11 @@ type Filter func(ev Event) bool
 // env is what a condition sees while compiling: the source's fields, the lists and macros.
 type env struct {
 	src    *Source
-	lists  map[string][]string      // expanded list items
-	macros map[string]*macroDef     // parsed macros
-	active map[string]bool          // macros being expanded (cycle detection)
-	fields map[string]struct{}      // fields used, for reporting
-	bounds map[string]*bound        // bound fields, shared across a rule
+	lists  map[string][]string  // expanded list items
+	macros map[string]*macroDef // parsed macros
+	active map[string]bool      // macros being expanded (cycle detection)
+	fields map[string]struct{}  // fields used, for reporting
+	bounds map[string]*bound    // bound fields, shared across a rule
 }
 
 // compile turns a syntax tree into a filter.

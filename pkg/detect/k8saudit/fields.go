@@ -438,5 +438,3 @@ func fastPointers(ptr string) (func(detect.Event) (string, bool), bool) {
 func Source() *detect.Source {
 	return detect.NewSource(SourceName, Fields(), detect.JSONFields(fastPointers), detect.EventFields(SourceName))
 }
-
-
