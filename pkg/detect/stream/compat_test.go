@@ -51,7 +51,9 @@ func k8sCases() []compatCase {
 		}
 		return kev(verb("create"), target(rtype, "", ns, res), code(201), reqObj(obj{"metadata": obj{"name": res}, "rules": rs}))
 	}
-	rule := func(verbs, resources []any) obj { return obj{"apiGroups": []any{""}, "verbs": verbs, "resources": resources} }
+	rule := func(verbs, resources []any) obj {
+		return obj{"apiGroups": []any{""}, "verbs": verbs, "resources": resources}
+	}
 	binding := func(kind, roleName string, c int) []byte {
 		ns := ""
 		if kind == "rolebindings" {
@@ -260,7 +262,7 @@ func ctCases() []compatCase {
 			fire: ok("RunInstances", src("ec2.amazonaws.com"), set("awsRegion", "us-east-0")), fireWant: one("Run Instances"),
 			miss: bad("RunInstances", src("ec2.amazonaws.com"), set("awsRegion", "us-east-0"))},
 		{rule: "Run Instances in Non-approved Region",
-			fire: ok("RunInstances", src("ec2.amazonaws.com"), set("responseElements", obj{"instancesSet": obj{"items": []any{obj{"instanceId": "i-0abc"}}}})),
+			fire:     ok("RunInstances", src("ec2.amazonaws.com"), set("responseElements", obj{"instancesSet": obj{"items": []any{obj{"instanceId": "i-0abc"}}}})),
 			fireWant: []string{"Run Instances", "Run Instances in Non-approved Region"},
 			miss:     ok("RunInstances", src("ec2.amazonaws.com"), set("awsRegion", "us-east-0")), missWant: one("Run Instances")},
 		simple("Delete Bucket Encryption", "DeleteBucketEncryption", src("s3.amazonaws.com"), params(obj{"bucketName": "shop"})),

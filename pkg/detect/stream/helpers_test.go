@@ -96,10 +96,10 @@ func kev(mods ...func(obj)) []byte {
 		"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "RequestResponse",
 		"auditID": "8d7a7c1e-0b0e-4b59-9d2f-3e0c9a1d2b11", "stage": "ResponseComplete",
 		"requestURI": "/api/v1/namespaces/default/pods/web", "verb": "get",
-		"user":       obj{"username": "kubernetes-admin", "groups": []any{"system:masters", "system:authenticated"}},
-		"sourceIPs":  []any{"192.0.2.10"}, "userAgent": "kubectl/v1.30.2 (linux/amd64)",
-		"objectRef":      obj{"resource": "pods", "namespace": "default", "name": "web", "apiVersion": "v1"},
-		"responseStatus": obj{"metadata": obj{}, "code": 200},
+		"user":      obj{"username": "kubernetes-admin", "groups": []any{"system:masters", "system:authenticated"}},
+		"sourceIPs": []any{"192.0.2.10"}, "userAgent": "kubectl/v1.30.2 (linux/amd64)",
+		"objectRef":                obj{"resource": "pods", "namespace": "default", "name": "web", "apiVersion": "v1"},
+		"responseStatus":           obj{"metadata": obj{}, "code": 200},
 		"requestReceivedTimestamp": "2026-11-26T10:00:00.000000Z", "stageTimestamp": "2026-11-26T10:00:00.010000Z",
 		"annotations": obj{"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "RBAC: allowed by ClusterRoleBinding"},
 	}
@@ -113,7 +113,7 @@ func kev(mods ...func(obj)) []byte {
 	return b
 }
 
-func verb(v string) func(obj) { return func(e obj) { e["verb"] = v } }
+func verb(v string) func(obj)  { return func(e obj) { e["verb"] = v } }
 func stage(s string) func(obj) { return func(e obj) { e["stage"] = s } }
 func user(u string, groups ...string) func(obj) {
 	return func(e obj) {
@@ -124,7 +124,9 @@ func user(u string, groups ...string) func(obj) {
 		e["user"] = obj{"username": u, "groups": g}
 	}
 }
-func code(c int) func(obj) { return func(e obj) { e["responseStatus"] = obj{"metadata": obj{}, "code": c} } }
+func code(c int) func(obj) {
+	return func(e obj) { e["responseStatus"] = obj{"metadata": obj{}, "code": c} }
+}
 func uri(u string) func(obj) { return func(e obj) { e["requestURI"] = u } }
 
 // target sets objectRef: resource[/subresource], namespace ("" for cluster scope), name.
@@ -145,11 +147,15 @@ func respName(n string) func(obj) {
 	return func(e obj) { e["responseObject"] = obj{"metadata": obj{"name": n}} }
 }
 func decision(d string) func(obj) {
-	return func(e obj) { e["annotations"] = obj{"authorization.k8s.io/decision": d, "authorization.k8s.io/reason": ""} }
+	return func(e obj) {
+		e["annotations"] = obj{"authorization.k8s.io/decision": d, "authorization.k8s.io/reason": ""}
+	}
 }
 
 // pod is a pod request object with containers given as image -> securityContext.
-func pod(spec obj) obj { return obj{"kind": "Pod", "apiVersion": "v1", "metadata": obj{"name": "web"}, "spec": spec} }
+func pod(spec obj) obj {
+	return obj{"kind": "Pod", "apiVersion": "v1", "metadata": obj{"name": "web"}, "spec": spec}
+}
 func ctr(image string, sc obj) obj {
 	c := obj{"name": "c", "image": image}
 	if sc != nil {
@@ -194,7 +200,7 @@ func cev(name string, mods ...func(obj)) []byte {
 }
 
 func set(k string, v any) func(obj) { return func(e obj) { e[k] = v } }
-func src(s string) func(obj) { return set("eventSource", s) }
+func src(s string) func(obj)        { return set("eventSource", s) }
 func failed(e obj) {
 	e["errorCode"] = "AccessDenied"
 	e["errorMessage"] = "User is not authorized"
