@@ -68,31 +68,37 @@ type splitter struct {
 	buf  []byte
 }
 
-var recordsPrefix = []byte(`"Records"`)
-
-// atRecords reports whether the stream continues with {"Records":[ (CloudTrail file) and
-// consumes that prefix when it does.
+// atRecords reports whether the stream continues with {"Records":[ (a CloudTrail file)
+// and consumes that prefix when it does. It peeks one byte more at a time, so that on a
+// growing file it never waits for bytes it does not need to decide.
 func (s *splitter) atRecords() bool {
-	b, _ := s.br.Peek(4096)
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return false
+	want := []byte(`{"Records":[`)
+	w, i := 0, 0
+	for i < 4096 {
+		b, err := s.br.Peek(i + 1)
+		if err != nil || len(b) <= i {
+			return false
+		}
+		c := b[i]
+		i++
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			if w == 0 || w == 1 || w >= 10 { // around the braces, key and colon
+				continue
+			}
+			return false
+		}
+		if c != want[w] {
+			return false
+		}
+		w++
+		if w == len(want) {
+			b, _ := s.br.Peek(i)
+			s.line += bytes.Count(b, []byte{'\n'})
+			s.br.Discard(i)
+			return true
+		}
 	}
-	i = skipWS(b, i+1)
-	if !bytes.HasPrefix(b[i:], recordsPrefix) {
-		return false
-	}
-	i = skipWS(b, i+len(recordsPrefix))
-	if i >= len(b) || b[i] != ':' {
-		return false
-	}
-	i = skipWS(b, i+1)
-	if i >= len(b) || b[i] != '[' {
-		return false
-	}
-	s.line += bytes.Count(b[:i+1], []byte{'\n'})
-	s.br.Discard(i + 1)
-	return true
+	return false
 }
 
 func skipWS(b []byte, i int) int {
@@ -103,13 +109,15 @@ func skipWS(b []byte, i int) int {
 }
 
 func (s *splitter) run() error {
+	check := true // at the start, and after a Records file
 	for {
-		if s.atRecords() {
+		if check && s.atRecords() {
 			if err := s.records(); err != nil {
 				return err
 			}
 			continue
 		}
+		check = false
 		done, err := s.oneLine()
 		if err != nil || done {
 			return err
@@ -204,6 +212,13 @@ func (s *splitter) nextNonWS() (byte, error) {
 
 // value reads one JSON value, tracking strings and nesting, into s.buf (bounded).
 func (s *splitter) value() ([]byte, bool, error) {
+	if _, err := s.nextNonWS(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, false, io.ErrUnexpectedEOF
+		}
+		return nil, false, err
+	}
+	s.br.UnreadByte()
 	s.buf = s.buf[:0]
 	depth, inStr, esc, tooLong := 0, false, false, false
 	for {
