@@ -285,17 +285,10 @@ func runDetect(ctx context.Context, cmd *cobra.Command, r *stream.Runner, args [
 		if token == "" {
 			fmt.Fprintln(cmd.ErrOrStderr(), "eksguard: warning: --listen without --token-file accepts events from anyone who can connect")
 		}
+		queue := make(chan []byte, 1024)
+		hd := &webhook.Handler{Token: token, Queue: queue}
 		mux := http.NewServeMux()
-		mux.Handle(path, &webhook.Handler{Token: token, Process: func(body []byte) error {
-			before := r.Stats.RecordErrors
-			if err := r.Record("webhook", 0, "k8s_audit", body); err != nil {
-				return err
-			}
-			if r.Stats.RecordErrors > before {
-				return errors.New("the body is not a valid audit.k8s.io/v1 EventList")
-			}
-			return nil
-		}})
+		mux.Handle(path, hd)
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 		fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: audit webhook listening on %s%s\n", ln.Addr(), path)
 		errc := make(chan error, 1)
@@ -309,16 +302,38 @@ func runDetect(ctx context.Context, cmd *cobra.Command, r *stream.Runner, args [
 		if len(args) > 0 {
 			readInputs(ctx, cmd, r, args, follow)
 		}
-		select {
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return srv.Shutdown(sctx)
-		case err := <-errc:
-			if errors.Is(err, http.ErrServerClosed) {
-				return nil
+		dropped := int64(0)
+		report := func() {
+			if d := hd.Dropped.Load(); d > dropped {
+				r.Bad(finding.InputError{Input: "webhook", Message: fmt.Sprintf("queue full: %d POSTs dropped (answered 503)", d-dropped)})
+				dropped = d
 			}
-			return usageErr("--listen: %v", err)
+		}
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case body := <-queue:
+				if err := r.Record("webhook", 0, "k8s_audit", body); err != nil {
+					return err
+				}
+			case <-tick.C:
+				report()
+			case <-ctx.Done():
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				err := srv.Shutdown(sctx)
+				for len(queue) > 0 {
+					r.Record("webhook", 0, "k8s_audit", <-queue)
+				}
+				report()
+				return err
+			case err := <-errc:
+				if errors.Is(err, http.ErrServerClosed) {
+					return nil
+				}
+				return usageErr("--listen: %v", err)
+			}
 		}
 	}
 	readInputs(ctx, cmd, r, args, follow)

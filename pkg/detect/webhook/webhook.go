@@ -9,21 +9,24 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
+
+	"github.com/valyala/fastjson"
 )
 
 // MaxBody bounds one POST body.
 const MaxBody = 32 << 20
 
-// Handler accepts EventList (or single Event) POSTs and hands each body to Process, one
-// at a time. A non-empty Token is required as "Authorization: Bearer TOKEN".
+// Handler accepts EventList (or single Event) POSTs. It checks the body is JSON, queues it
+// without waiting and answers at once, so that a slow consumer never holds the API server
+// back; when Queue is full the body is dropped, counted and answered 503. A non-empty
+// Token is required as "Authorization: Bearer TOKEN".
 type Handler struct {
 	Token   string
 	MaxBody int64
-	// Process evaluates one body; its error is answered as 400.
-	Process func(body []byte) error
-
-	mu sync.Mutex
+	Queue   chan<- []byte
+	// Dropped counts bodies refused because the queue was full.
+	Dropped atomic.Int64
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,12 +56,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "reading body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	h.mu.Lock()
-	err = h.Process(body)
-	h.mu.Unlock()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	if err := fastjson.ValidateBytes(body); err != nil {
+		http.Error(w, "the body is not JSON: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	select {
+	case h.Queue <- body:
+		w.WriteHeader(http.StatusOK)
+	default:
+		h.Dropped.Add(1)
+		http.Error(w, "queue full, events dropped", http.StatusServiceUnavailable)
+	}
 }

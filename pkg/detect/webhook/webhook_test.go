@@ -1,8 +1,6 @@
 package webhook
 
 import (
-	"bytes"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,14 +8,8 @@ import (
 )
 
 func TestHandler(t *testing.T) {
-	var bodies []string
-	h := &Handler{Token: "s3cret", MaxBody: 1024, Process: func(b []byte) error {
-		if !bytes.HasPrefix(b, []byte("{")) {
-			return errors.New("not JSON")
-		}
-		bodies = append(bodies, string(b))
-		return nil
-	}}
+	q := make(chan []byte, 1)
+	h := &Handler{Token: "s3cret", MaxBody: 1024, Queue: q}
 	srv := httptest.NewTLSServer(h)
 	defer srv.Close()
 	post := func(token, body string) int {
@@ -41,6 +33,7 @@ func TestHandler(t *testing.T) {
 		{"wrong", `{}`, 401},
 		{"s3cret", strings.Repeat("x", 2000), 413},
 		{"s3cret", "garbage", 400},
+		{"s3cret", `{"kind":"EventList","items":[]}`, 503}, // the queue holds one body
 	}
 	for _, c := range cases {
 		if got := post(c.token, c.body); got != c.want {
@@ -55,7 +48,7 @@ func TestHandler(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %d", resp.StatusCode)
 	}
-	if len(bodies) != 1 {
-		t.Errorf("processed %d bodies", len(bodies))
+	if len(q) != 1 || h.Dropped.Load() != 1 {
+		t.Errorf("queued %d bodies, dropped %d", len(q), h.Dropped.Load())
 	}
 }
