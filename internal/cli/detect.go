@@ -246,10 +246,7 @@ func orAuto(s string) string {
 }
 
 func alertFinding(a *stream.Alert, m *rule.Meta) finding.Finding {
-	ev := make(map[string]string, len(a.Fields)+1)
-	for k, v := range a.Fields {
-		ev[k] = v
-	}
+	ev := a.Fields // the alert's own copy
 	ev[falcojson.EvidenceTime] = a.Time.Format(time.RFC3339Nano)
 	return finding.Finding{
 		RuleID:   m.ID,

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -112,13 +111,13 @@ func JSONFields(fast FastPointer) []Field {
 		}
 		return string(je.Raw()), true
 	}
-	raw := func(ev Event) (string, bool) { return strconv.FormatInt(ev.TimeNs(), 10), true }
+	raw := func(ev Event) (uint64, bool) { return uint64(ev.TimeNs()), true }
 	return []Field{
 		value("json.value"), value("jevt.value"),
 		StrField("json.obj", "The full event as JSON text.", obj),
 		StrField("jevt.obj", "The full event as JSON text (legacy name of json.obj).", obj),
-		StrField("json.rawtime", "The event time in Unix nanoseconds.", raw),
-		StrField("jevt.rawtime", "The event time in Unix nanoseconds (legacy name of json.rawtime).", raw),
+		NumField("json.rawtime", "The event time in Unix nanoseconds.", raw),
+		NumField("jevt.rawtime", "The event time in Unix nanoseconds (legacy name of json.rawtime).", raw),
 	}
 }
 

@@ -145,6 +145,14 @@ func (e *env) check(n *node) (Filter, error) {
 	b = &bound{field: b.field, arg: b.arg, ex: b.ex}
 	vals := e.expand(n.values)
 	if n.op == "exists" {
+		switch {
+		case b.ex.Str != nil:
+			get := b.ex.Str
+			return func(ev Event) bool { _, ok := get(ev); return ok }, nil
+		case b.ex.Num != nil:
+			get := b.ex.Num
+			return func(ev Event) bool { _, ok := get(ev); return ok }, nil
+		}
 		return func(ev Event) bool { _, ok := b.strings(ev); return ok }, nil
 	}
 	if len(vals) == 0 && n.op != "in" && n.op != "intersects" && n.op != "pmatch" {

@@ -104,7 +104,12 @@ func KeyField(name, desc string, bind func(arg string) (func(ev Event) (string, 
 type Source struct {
 	Name   string
 	Fields []Field
-	index  map[string]*Field
+	// IndexField, when set, names a string field that most rules compare to constants
+	// (ka.target.resource, ct.name). Rules whose condition requires it to equal one of
+	// some constants are only evaluated on events with one of them: a pure speed-up, the
+	// alerts are the same.
+	IndexField string
+	index      map[string]*Field
 }
 
 // NewSource builds a source; duplicate field names panic (a programming error).

@@ -68,8 +68,10 @@ type Rule struct {
 	// Fields lists every field the condition and output use.
 	Fields []string
 
-	filter Filter
-	output []outputPart
+	filter    Filter
+	output    []outputPart
+	indexed   bool
+	indexKeys []string
 }
 
 // Match evaluates the rule's condition on ev.
@@ -86,10 +88,107 @@ type Ruleset struct {
 	Rules   []*Rule // every compiled rule, enabled or not, in definition order
 	Skipped []SkippedRule
 	bySrc   map[string][]*Rule
+	index   map[string]*ruleIndex
 }
 
 // For returns the enabled rules of a source.
 func (rs *Ruleset) For(source string) []*Rule { return rs.bySrc[source] }
+
+// ruleIndex maps a value of a source's index field to the enabled rules that can match
+// an event with that value, in definition order; other values get rest.
+type ruleIndex struct {
+	key   func(ev Event) (string, bool)
+	byKey map[string][]*Rule
+	rest  []*Rule
+}
+
+// Candidates returns the enabled rules of a source that can match ev, in definition
+// order: all of them, or fewer when the source has an index field.
+func (rs *Ruleset) Candidates(source string, ev Event) []*Rule {
+	ix := rs.index[source]
+	if ix == nil {
+		return rs.bySrc[source]
+	}
+	if k, ok := ix.key(ev); ok {
+		if rules, ok := ix.byKey[k]; ok {
+			return rules
+		}
+	}
+	return ix.rest
+}
+
+// buildIndex builds the rule index of a source.
+func (rs *Ruleset) buildIndex(src *Source) {
+	if src.IndexField == "" {
+		return
+	}
+	b, err := bind(src, src.IndexField, "", false)
+	if err != nil || b.ex.Str == nil {
+		return
+	}
+	ix := &ruleIndex{key: b.ex.Str, byKey: map[string][]*Rule{}}
+	rules := rs.bySrc[src.Name]
+	for _, r := range rules {
+		for _, k := range r.indexKeys {
+			ix.byKey[k] = nil
+		}
+	}
+	for _, r := range rules {
+		if !r.indexed {
+			ix.rest = append(ix.rest, r)
+		}
+		for k := range ix.byKey {
+			if !r.indexed || containsStr(r.indexKeys, k) {
+				ix.byKey[k] = append(ix.byKey[k], r)
+			}
+		}
+	}
+	rs.index[src.Name] = ix
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// requiredValues finds, in the top-level conjunction of a condition (through macros), a
+// check that the field equals one of some constants; ok=false when there is none.
+func requiredValues(n *node, field string, e *env, depth int) ([]string, bool) {
+	if depth > maxConditionDepth {
+		return nil, false
+	}
+	switch n.kind {
+	case nodeAnd:
+		for _, k := range n.kids {
+			if vals, ok := requiredValues(k, field, e, depth+1); ok {
+				return vals, true
+			}
+		}
+	case nodeOr:
+		var all []string
+		for _, k := range n.kids {
+			vals, ok := requiredValues(k, field, e, depth+1)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, vals...)
+		}
+		return all, true
+	case nodeMacro:
+		if m := e.macros[n.name]; m != nil && m.ast != nil {
+			return requiredValues(m.ast, field, e, depth+1)
+		}
+	case nodeCheck:
+		if n.name == field && !n.hasArg && (n.op == "=" || n.op == "==" || n.op == "in" || n.op == "intersects") {
+			return e.expand(n.values), true
+		}
+	}
+	return nil, false
+}
 
 // Enabled counts the enabled rules.
 func (rs *Ruleset) Enabled() int {
@@ -589,7 +688,7 @@ func (l *Loader) Compile() (*Ruleset, error) {
 			m.ast, m.err = parseCondition(m.cond)
 		}
 	}
-	rs := &Ruleset{bySrc: map[string][]*Rule{}}
+	rs := &Ruleset{bySrc: map[string][]*Rule{}, index: map[string]*ruleIndex{}}
 	for _, name := range l.order {
 		d := l.rules[name]
 		src, ok := l.sources[d.source]
@@ -617,6 +716,9 @@ func (l *Loader) Compile() (*Ruleset, error) {
 	}
 	if err := errors.Join(l.errs...); err != nil {
 		return nil, err
+	}
+	for _, src := range l.sources {
+		rs.buildIndex(src)
 	}
 	return rs, nil
 }
@@ -651,6 +753,9 @@ func (l *Loader) compileRule(d *ruleDef, src *Source, lists map[string][]string)
 	enabled := d.enabled == nil || *d.enabled
 	r := &Rule{Name: d.name, Desc: strings.TrimSpace(d.desc), Condition: d.cond, Output: d.output, Priority: prio, Tags: d.tags,
 		Source: d.source, Enabled: enabled, File: d.file, Line: d.line, filter: f, output: out}
+	if src.IndexField != "" && src.Field(src.IndexField) != nil && src.Field(src.IndexField).Type == TypeString && !src.Field(src.IndexField).List {
+		r.indexKeys, r.indexed = requiredValues(ast, src.IndexField, e, 0)
+	}
 	for name := range e.fields {
 		r.Fields = append(r.Fields, name)
 	}

@@ -392,7 +392,9 @@ func Fields() []detect.Field {
 
 // Source is the aws_cloudtrail source with its full field table.
 func Source() *detect.Source {
-	return detect.NewSource(SourceName, Fields(), detect.JSONFields(nil), detect.EventFields(SourceName))
+	s := detect.NewSource(SourceName, Fields(), detect.JSONFields(nil), detect.EventFields(SourceName))
+	s.IndexField = "ct.name"
+	return s
 }
 
 var _ = strconv.Itoa

@@ -210,7 +210,8 @@ func (s *splitter) nextNonWS() (byte, error) {
 	}
 }
 
-// value reads one JSON value, tracking strings and nesting, into s.buf (bounded).
+// value reads one JSON value, tracking strings and nesting, into s.buf (bounded). It scans
+// the reader's buffer in place rather than byte by byte.
 func (s *splitter) value() ([]byte, bool, error) {
 	if _, err := s.nextNonWS(); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -220,58 +221,70 @@ func (s *splitter) value() ([]byte, bool, error) {
 	}
 	s.br.UnreadByte()
 	s.buf = s.buf[:0]
-	depth, inStr, esc, tooLong := 0, false, false, false
+	depth, inStr, esc, tooLong, n := 0, false, false, false, 0
 	for {
-		c, err := s.br.ReadByte()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, false, io.ErrUnexpectedEOF
+		if s.br.Buffered() == 0 {
+			if _, err := s.br.Peek(1); err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil, false, io.ErrUnexpectedEOF
+				}
+				return nil, false, err
 			}
-			return nil, false, err
+		}
+		win, _ := s.br.Peek(s.br.Buffered())
+		end, scalarEnd := -1, false
+		for i, c := range win {
+			if inStr {
+				switch {
+				case esc:
+					esc = false
+				case c == '\\':
+					esc = true
+				case c == '"':
+					inStr = false
+				case c == '\n':
+					s.line++
+				}
+				continue
+			}
+			if depth == 0 && n+i > 0 && (c == ',' || c == ':' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+				end, scalarEnd = i, true // the end of a scalar element, not consumed
+				break
+			}
+			switch c {
+			case '"':
+				inStr = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth < 0 {
+					return nil, false, errors.New("unbalanced brackets")
+				}
+			case '\n':
+				s.line++
+			}
+			if depth == 0 && (c == '}' || c == ']') {
+				end = i + 1
+				break
+			}
+		}
+		take := len(win)
+		if end >= 0 {
+			take = end
 		}
 		if !tooLong {
-			if len(s.buf) >= s.max {
+			if len(s.buf)+take > s.max {
 				tooLong = true
+				s.buf = s.buf[:0]
 			} else {
-				s.buf = append(s.buf, c)
+				s.buf = append(s.buf, win[:take]...)
 			}
 		}
-		if c == '\n' {
-			s.line++
-		}
-		if !inStr && depth == 0 && len(s.buf) > 1 && (c == ',' || c == ':' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-			// the end of a scalar element
-			s.br.UnreadByte()
-			if c == '\n' {
-				s.line--
-			}
-			if !tooLong {
-				s.buf = s.buf[:len(s.buf)-1]
-			}
-			return s.buf, tooLong, nil
-		}
-		switch {
-		case inStr:
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-			continue
-		case c == '"':
-			inStr = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-			if depth < 0 {
-				return nil, false, errors.New("unbalanced brackets")
-			}
-		}
-		if depth == 0 && !inStr && (c == '}' || c == ']') {
+		s.br.Discard(take)
+		n += take
+		if end >= 0 {
+			_ = scalarEnd
 			return s.buf, tooLong, nil
 		}
 	}

@@ -436,5 +436,7 @@ func fastPointers(ptr string) (func(detect.Event) (string, bool), bool) {
 
 // Source is the k8s_audit source with its full field table.
 func Source() *detect.Source {
-	return detect.NewSource(SourceName, Fields(), detect.JSONFields(fastPointers), detect.EventFields(SourceName))
+	s := detect.NewSource(SourceName, Fields(), detect.JSONFields(fastPointers), detect.EventFields(SourceName))
+	s.IndexField = "ka.target.resource"
+	return s
 }

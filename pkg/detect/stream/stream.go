@@ -123,10 +123,9 @@ func (r *Runner) Record(name string, line int, src string, rec []byte) error {
 	var emitErr error
 	switch src {
 	case k8saudit.SourceName:
-		rules := r.Rules.For(src)
 		err = r.k8s.Decode(rec, func(e *k8saudit.Event) error {
 			r.Stats.Events[src]++
-			for _, rule := range rules {
+			for _, rule := range r.Rules.Candidates(src, e) {
 				if rule.Match(e) {
 					if emitErr = r.alert(rule, e, e.Subject(), name, line); emitErr != nil {
 						return emitErr
@@ -136,10 +135,9 @@ func (r *Runner) Record(name string, line int, src string, rec []byte) error {
 			return nil
 		})
 	case cloudtrail.SourceName:
-		rules := r.Rules.For(src)
 		err = r.ct.Decode(rec, func(e *cloudtrail.Event) error {
 			r.Stats.Events[src]++
-			for _, rule := range rules {
+			for _, rule := range r.Rules.Candidates(src, e) {
 				if rule.Match(e) {
 					if emitErr = r.alert(rule, e, e.Subject(), name, line); emitErr != nil {
 						return emitErr

@@ -6,10 +6,12 @@ package falcojson
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 	"os"
+	"sort"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eksguard/eksguard/pkg/report"
 )
@@ -42,16 +44,20 @@ type writer struct {
 	w    *bufio.Writer
 	h    *report.Header
 	host string
+	buf  []byte
+	keys []string
 }
 
 // New returns a writer.
 func New(w io.Writer, _ report.Options) report.Writer {
 	host, _ := os.Hostname()
-	return &writer{w: bufio.NewWriter(w), host: host}
+	return &writer{w: bufio.NewWriterSize(w, 64<<10), host: host}
 }
 
 func (f *writer) Begin(h *report.Header) error { f.h = h; return nil }
 
+// Group writes one line per alert. The encoding is done by hand (same bytes as
+// encoding/json with HTML escaping off, keys sorted) because alerts can be many.
 func (f *writer) Group(g *report.Group) error {
 	for i := range g.Findings {
 		fd := &g.Findings[i]
@@ -63,30 +69,54 @@ func (f *writer) Group(g *report.Group) error {
 		if err != nil {
 			t = time.Unix(0, 0).UTC()
 		}
-		fields := make(map[string]any, len(fd.Evidence)+1)
-		for k, v := range fd.Evidence {
+		b := f.buf[:0]
+		b = append(b, `{"hostname":`...)
+		b = appendString(b, f.host)
+		b = append(b, `,"output":"`...)
+		b = t.AppendFormat(b, "15:04:05.000000000")
+		b = append(b, ": "...)
+		b = appendStringBody(b, m.Extra[ExtraPriority])
+		b = append(b, ' ')
+		b = appendStringBody(b, fd.Message)
+		b = append(b, `","output_fields":{`...)
+		f.keys = f.keys[:0]
+		for k := range fd.Evidence {
 			if k != EvidenceTime {
-				fields[k] = v
+				f.keys = append(f.keys, k)
 			}
 		}
-		fields["evt.time"] = t.UnixNano()
-		tags := m.Tags
-		if tags == nil {
-			tags = []string{}
+		f.keys = append(f.keys, "evt.time")
+		sort.Strings(f.keys)
+		for j, k := range f.keys {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			if k == "evt.time" {
+				b = strconv.AppendInt(b, t.UnixNano(), 10)
+				continue
+			}
+			b = appendString(b, fd.Evidence[k])
 		}
-		a := Alert{
-			Hostname:     f.host,
-			Output:       t.Format("15:04:05.000000000") + ": " + m.Extra[ExtraPriority] + " " + fd.Message,
-			OutputFields: fields,
-			Priority:     m.Extra[ExtraPriority],
-			Rule:         m.Extra[ExtraRule],
-			Source:       m.Extra[ExtraSource],
-			Tags:         tags,
-			Time:         t.Format("2006-01-02T15:04:05.000000000Z"),
+		b = append(b, `},"priority":`...)
+		b = appendString(b, m.Extra[ExtraPriority])
+		b = append(b, `,"rule":`...)
+		b = appendString(b, m.Extra[ExtraRule])
+		b = append(b, `,"source":`...)
+		b = appendString(b, m.Extra[ExtraSource])
+		b = append(b, `,"tags":[`...)
+		for j, tag := range m.Tags {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, tag)
 		}
-		enc := json.NewEncoder(f.w)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(a); err != nil {
+		b = append(b, `],"time":"`...)
+		b = t.AppendFormat(b, "2006-01-02T15:04:05.000000000Z")
+		b = append(b, "\"}\n"...)
+		f.buf = b
+		if _, err := f.w.Write(b); err != nil {
 			return err
 		}
 	}
@@ -94,3 +124,60 @@ func (f *writer) Group(g *report.Group) error {
 }
 
 func (f *writer) End(*report.Summary) error { return f.w.Flush() }
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = appendStringBody(b, s)
+	return append(b, '"')
+}
+
+// appendStringBody appends s escaped for a JSON string, without quotes: as encoding/json
+// does with HTML escaping off (invalid UTF-8 becomes U+FFFD).
+func appendStringBody(b []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(b, s[start:]...)
+}
