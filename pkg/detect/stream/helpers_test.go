@@ -243,4 +243,3 @@ func consoleLogin(result, mfa string) []func(obj) {
 	return []func(obj){src("signin.amazonaws.com"), set("eventType", "AwsConsoleSignIn"),
 		set("responseElements", obj{"ConsoleLogin": result}), set("additionalEventData", obj{"MFAUsed": mfa, "LoginTo": "https://console.aws.amazon.com/"})}
 }
-
