@@ -392,7 +392,8 @@ eksguard does not read (e.g. syscall) are listed as skipped, not errors.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rs, err := loadDetectRules(args, noBuiltin)
 			if err != nil {
-				return &exitError{code: ExitFindings, err: err}
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return &exitError{code: ExitFindings}
 			}
 			out := cmd.OutOrStdout()
 			for _, s := range rs.Skipped {
