@@ -89,8 +89,11 @@ bench cloudtrail "$CACHE/cloudtrail-$N.json" --rules "$RULES/aws_cloudtrail_rule
 
 echo "== peak RSS by stream length (audit events)"
 for n in $((N / 10)) $((N * 3 / 10)) "$N"; do
-	part=$CACHE/audit-$N-head-$n.json
-	[ -s "$part" ] || head -n "$n" "$CACHE/audit-$N.json" >"$part"
+	part=$CACHE/audit-$N.json
+	if [ "$n" != "$N" ]; then
+		part=$CACHE/audit-$N-head-$n.json
+		[ -s "$part" ] || head -n "$n" "$CACHE/audit-$N.json" >"$part"
+	fi
 	r=($(run "$part" --rules "$RULES/k8s_audit_rules.yaml"))
 	awk -v n="$n" -v m="${r[3]}" 'BEGIN {printf "  %8d events: peak RSS %.1f MB\n", n, m / 1024}'
 done

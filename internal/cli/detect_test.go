@@ -3,12 +3,29 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/eksguard/eksguard/pkg/detect/stream"
+	"github.com/eksguard/eksguard/pkg/finding"
 )
 
 const (
@@ -156,4 +173,87 @@ func TestDetectDocsFieldTablesCurrent(t *testing.T) {
 	if !bytes.Contains(doc, b.Bytes()) {
 		t.Error("docs/detect.md field tables are stale: run go run ./cmd/eksguard detect fields -f markdown and paste the output")
 	}
+}
+
+// The webhook end to end: TLS, the bearer token, an EventList POST, alerts in the report.
+func TestDetectWebhook(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	tokenFile := write(t, dir, "token", "s3cret\n")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	rs, err := loadDetectRules(nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alerts []string
+	r := &stream.Runner{Rules: rs, Emit: func(a *stream.Alert) error { alerts = append(alerts, a.Rule.Name); return nil }}
+	r.Bad = func(e finding.InputError) { t.Errorf("input error: %v", e) }
+	cmd := &cobra.Command{}
+	var errb bytes.Buffer
+	cmd.SetErr(&errb)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runDetect(ctx, cmd, r, nil, false, addr, "/k8s-audit", certFile, keyFile, tokenFile) }()
+
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	post := func(token string) int {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/k8s-audit",
+			strings.NewReader(`{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[`+execEvent+`,`+quietEvent+`]}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			return -1
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	code := post("s3cret")
+	for code == -1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		code = post("s3cret")
+	}
+	if code != 200 {
+		t.Fatalf("POST: %d", code)
+	}
+	if code := post("wrong"); code != 401 {
+		t.Errorf("wrong token: %d", code)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(alerts, "|") != "EKS Exec Or Attach Into Pod" || r.Stats.Events["k8s_audit"] != 2 {
+		t.Errorf("alerts %q, events %v; stderr %s", alerts, r.Stats.Events, errb.String())
+	}
+}
+
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "eksguard-test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	certFile = write(t, dir, "tls.crt", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	keyFile = write(t, dir, "tls.key", string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})))
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
