@@ -311,7 +311,9 @@ func runDetect(ctx context.Context, cmd *cobra.Command, r *stream.Runner, args [
 		for {
 			select {
 			case body := <-queue:
-				if err := r.Record("webhook", 0, "k8s_audit", body); err != nil {
+				err := r.Record("webhook", 0, "k8s_audit", body)
+				hd.Release(len(body))
+				if err != nil {
 					return err
 				}
 			case <-tick.C:
@@ -321,7 +323,9 @@ func runDetect(ctx context.Context, cmd *cobra.Command, r *stream.Runner, args [
 				defer cancel()
 				err := srv.Shutdown(sctx)
 				for len(queue) > 0 {
-					r.Record("webhook", 0, "k8s_audit", <-queue)
+					body := <-queue
+					r.Record("webhook", 0, "k8s_audit", body)
+					hd.Release(len(body))
 				}
 				report()
 				return err

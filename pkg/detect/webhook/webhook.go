@@ -14,8 +14,11 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-// MaxBody bounds one POST body.
-const MaxBody = 32 << 20
+// Limits: one POST body, and all the bodies waiting in the queue together.
+const (
+	MaxBody   = 32 << 20
+	MaxQueued = 256 << 20
+)
 
 // Handler accepts EventList (or single Event) POSTs. It checks the body is JSON, queues it
 // without waiting and answers at once, so that a slow consumer never holds the API server
@@ -25,9 +28,16 @@ type Handler struct {
 	Token   string
 	MaxBody int64
 	Queue   chan<- []byte
+	// MaxQueued bounds the bytes waiting in Queue (default MaxQueued); the consumer calls
+	// Release with each body's length once it is done with it.
+	MaxQueued int64
 	// Dropped counts bodies refused because the queue was full.
 	Dropped atomic.Int64
+	queued  atomic.Int64
 }
+
+// Release returns a processed body's bytes to the queue budget.
+func (h *Handler) Release(n int) { h.queued.Add(-int64(n)) }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -60,10 +70,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the body is not JSON: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	budget := h.MaxQueued
+	if budget <= 0 {
+		budget = MaxQueued
+	}
+	if h.queued.Add(int64(len(body))) > budget {
+		h.queued.Add(-int64(len(body)))
+		h.Dropped.Add(1)
+		http.Error(w, "queue full, events dropped", http.StatusServiceUnavailable)
+		return
+	}
 	select {
 	case h.Queue <- body:
 		w.WriteHeader(http.StatusOK)
 	default:
+		h.queued.Add(-int64(len(body)))
 		h.Dropped.Add(1)
 		http.Error(w, "queue full, events dropped", http.StatusServiceUnavailable)
 	}

@@ -51,4 +51,13 @@ func TestHandler(t *testing.T) {
 	if len(q) != 1 || h.Dropped.Load() != 1 {
 		t.Errorf("queued %d bodies, dropped %d", len(q), h.Dropped.Load())
 	}
+	// The byte budget refuses a body that would not fit, even with room in the channel.
+	h.Release(len(<-q))
+	h.MaxQueued = 40
+	if got := post("s3cret", `{"kind":"EventList","items":[],"pad":"xxxxxxxxxxxxxx"}`); got != 503 {
+		t.Errorf("over the byte budget: %d", got)
+	}
+	if got := post("s3cret", `{"kind":"EventList","items":[]}`); got != 200 {
+		t.Errorf("within the byte budget: %d", got)
+	}
 }
