@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -40,18 +41,25 @@ type Alert struct {
 	Time         string         `json:"time"`
 }
 
+// flushDelay bounds how long an alert waits in the buffer: alerts are written in batches,
+// not one system call each, and still reach a live consumer promptly.
+const flushDelay = 50 * time.Millisecond
+
 type writer struct {
-	w    *bufio.Writer
-	h    *report.Header
-	host string
-	buf  []byte
-	keys []string
+	mu    sync.Mutex // the flush timer runs on its own goroutine
+	w     *bufio.Writer
+	h     *report.Header
+	host  string
+	buf   []byte
+	keys  []string
+	timer *time.Timer
+	err   error
 }
 
 // New returns a writer.
 func New(w io.Writer, _ report.Options) report.Writer {
 	host, _ := os.Hostname()
-	return &writer{w: bufio.NewWriterSize(w, 64<<10), host: host}
+	return &writer{w: bufio.NewWriterSize(w, 256<<10), host: host}
 }
 
 func (f *writer) Begin(h *report.Header) error { f.h = h; return nil }
@@ -59,6 +67,11 @@ func (f *writer) Begin(h *report.Header) error { f.h = h; return nil }
 // Group writes one line per alert. The encoding is done by hand (same bytes as
 // encoding/json with HTML escaping off, keys sorted) because alerts can be many.
 func (f *writer) Group(g *report.Group) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
 	for i := range g.Findings {
 		fd := &g.Findings[i]
 		m := f.h.Rule(fd.RuleID)
@@ -119,11 +132,34 @@ func (f *writer) Group(g *report.Group) error {
 		if _, err := f.w.Write(b); err != nil {
 			return err
 		}
+		if f.timer == nil {
+			f.timer = time.AfterFunc(flushDelay, f.flush)
+		}
 	}
-	return f.w.Flush()
+	return nil
 }
 
-func (f *writer) End(*report.Summary) error { return f.w.Flush() }
+func (f *writer) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.timer = nil
+	if err := f.w.Flush(); err != nil && f.err == nil {
+		f.err = err
+	}
+}
+
+func (f *writer) End(*report.Summary) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.timer != nil {
+		f.timer.Stop()
+		f.timer = nil
+	}
+	if err := f.w.Flush(); err != nil {
+		return err
+	}
+	return f.err
+}
 
 const hexDigits = "0123456789abcdef"
 
