@@ -195,8 +195,14 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 				}
 				return w.Group(&report.Group{File: a.Input, Subject: a.Subject, Findings: []finding.Finding{f}})
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			// Live modes end on SIGINT/SIGTERM and still close the report; reading files
+			// keeps the default behaviour (the signal stops the process at once).
+			ctx := context.Background()
+			if follow || listen != "" {
+				var stop context.CancelFunc
+				ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+				defer stop()
+			}
 			runErr := runDetect(ctx, cmd, runner, args, follow, listen, listenPath, tlsCert, tlsKey, tokenFile)
 			if runErr != nil {
 				var ee *exitError
