@@ -216,6 +216,10 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 				sum.Stats.Documents += n
 			}
 			sum.Stats.Objects = sum.Stats.Documents
+			if out.format == "falco-json" { // the format has no summary of its own
+				fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: %d events (%s), %d alerts, %d input errors\n",
+					sum.Stats.Documents, perSource(runner.Stats.Events), runner.Stats.Alerts, len(sum.Errors))
+			}
 			sum.Stats.InputErrors = len(sum.Errors)
 			sum.Duration = time.Since(start)
 			if err := w.End(sum); err != nil {
@@ -242,6 +246,18 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 	c.Flags().IntVar(&maxRecord, "max-record-bytes", input.DefaultMaxRecord, "skip (and report) any event larger than this")
 	c.AddCommand(newDetectRules(), newDetectFields())
 	return c
+}
+
+func perSource(m map[string]int) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s %d", k, v))
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func orAuto(s string) string {
