@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -129,15 +130,24 @@ func (s *splitter) run() error {
 func (s *splitter) oneLine() (bool, error) {
 	s.buf = s.buf[:0]
 	tooLong := false
+	var red *reducer
 	for {
 		chunk, err := s.br.ReadSlice('\n')
 		if !tooLong {
 			if len(s.buf)+len(chunk) > s.max {
+				// Too long to keep whole: reduce it, as it streams by, to its top-level
+				// members of at most MaxMember bytes (an audit event's metadata without
+				// its request and response objects).
 				tooLong = true
+				red = &reducer{max: s.max, memberMax: min(MaxMember, s.max/4)}
+				red.feed(s.buf)
+				red.feed(chunk)
 				s.buf = s.buf[:0]
 			} else {
 				s.buf = append(s.buf, chunk...)
 			}
+		} else {
+			red.feed(chunk)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
@@ -151,7 +161,16 @@ func (s *splitter) oneLine() (bool, error) {
 		}
 		s.line++
 		if tooLong {
-			s.bad(&RecordError{Line: s.line, Err: fmt.Errorf("record longer than %d bytes, skipped", s.max)})
+			rec, ok := red.result()
+			if !ok {
+				s.bad(&RecordError{Line: s.line, Err: fmt.Errorf("record longer than %d bytes, skipped", s.max)})
+				return eof, nil
+			}
+			s.bad(&RecordError{Line: s.line, Err: fmt.Errorf("record of %d bytes is over the %d limit: evaluated without its members over %d bytes (%s)",
+				red.total, s.max, red.memberMax, strings.Join(red.dropped, ", "))})
+			if err := s.fn(rec, s.line); err != nil {
+				return false, err
+			}
 			return eof, nil
 		}
 		rec := bytes.TrimSpace(s.buf)
@@ -162,6 +181,126 @@ func (s *splitter) oneLine() (bool, error) {
 		}
 		return eof, nil
 	}
+}
+
+// MaxMember bounds a top-level member kept when an oversized record is reduced (a quarter
+// of the record limit when that is smaller).
+const MaxMember = 64 << 10
+
+// reducer rebuilds a JSON object from a stream of bytes, keeping its top-level members of
+// at most memberMax bytes and dropping the others, in bounded memory.
+type reducer struct {
+	max, memberMax     int
+	out                []byte
+	total              int
+	depth              int
+	inStr, esc, broken bool
+	started, done      bool
+	memberStart        int
+	dropping           bool
+	keyStart           int
+	key                []byte
+	keyDone            bool
+	dropped            []string
+}
+
+func (r *reducer) feed(b []byte) {
+	r.total += len(b)
+	for _, c := range b {
+		if r.broken || r.done {
+			return
+		}
+		if !r.started {
+			switch c {
+			case ' ', '\t', '\r', '\n':
+				continue
+			case '{':
+				r.started, r.depth = true, 1
+				r.out = append(r.out, '{')
+				r.memberStart = len(r.out)
+				continue
+			}
+			r.broken = true
+			return
+		}
+		if r.inStr {
+			switch {
+			case r.esc:
+				r.esc = false
+			case c == '\\':
+				r.esc = true
+			case c == '"':
+				r.inStr = false
+				if r.depth == 1 && !r.keyDone {
+					r.keyDone = true
+				}
+			default:
+				if r.depth == 1 && !r.keyDone && len(r.key) < 64 {
+					r.key = append(r.key, c)
+				}
+			}
+			r.put(c)
+			continue
+		}
+		switch c {
+		case '"':
+			r.inStr = true
+		case '{', '[':
+			r.depth++
+		case '}', ']':
+			r.depth--
+		}
+		if r.depth == 1 && c == ',' {
+			r.endMember()
+			if r.out[len(r.out)-1] != '{' {
+				r.out = append(r.out, ',')
+			}
+			r.memberStart = len(r.out)
+			continue
+		}
+		if r.depth == 0 {
+			r.endMember()
+			r.out = bytes.TrimSuffix(r.out, []byte{','})
+			r.out = append(r.out, '}')
+			r.done = true
+			return
+		}
+		if r.depth < 0 {
+			r.broken = true
+			return
+		}
+		r.put(c)
+	}
+}
+
+func (r *reducer) put(c byte) {
+	if r.dropping {
+		return
+	}
+	r.out = append(r.out, c)
+	if len(r.out)-r.memberStart > r.memberMax {
+		r.dropping = true
+		r.out = r.out[:r.memberStart]
+	}
+	if len(r.out) > r.max {
+		r.broken = true
+	}
+}
+
+// endMember closes the current member, taking it out again when it was dropped.
+func (r *reducer) endMember() {
+	if r.dropping {
+		r.out = r.out[:r.memberStart]
+		r.out = bytes.TrimSuffix(r.out, []byte{','})
+		if len(r.dropped) < 8 {
+			r.dropped = append(r.dropped, string(r.key))
+		}
+	}
+	r.dropping, r.key, r.keyDone = false, r.key[:0], false
+}
+
+func (r *reducer) result() ([]byte, bool) {
+	return r.out, r.done && !r.broken && len(r.dropped) > 0 && len(r.out) > 2
 }
 
 // records streams the elements of a Records array, then the rest of the wrapper object.

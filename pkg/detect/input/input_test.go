@@ -122,3 +122,23 @@ func TestFilesAndFollow(t *testing.T) {
 	for range recs {
 	}
 }
+
+// An oversized record is reduced to its top-level members of at most MaxMember bytes.
+func TestSplitReducesOversizedRecord(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	for _, c := range []struct{ line, want string }{
+		{`{"kind":"Event","requestObject":{"data":"` + big + `"},"verb":"create","user":{"username":"u"}}`, `{"kind":"Event","verb":"create","user":{"username":"u"}}`},
+		{`{"requestObject":"` + big + `","verb":"get"}`, `{"verb":"get"}`},
+		{`{"verb":"get","responseObject":["` + big + `"]}`, `{"verb":"get"}`},
+	} {
+		g := split(t, []byte(c.line+"\n{\"n\":1}\n"), 1<<19)
+		if len(g.recs) != 2 || g.recs[0] != c.want+"@1" || len(g.bad) != 1 || !strings.Contains(g.bad[0], "evaluated without its members over 65536 bytes (") {
+			t.Errorf("records %.200q bad %q", g.recs, g.bad)
+		}
+	}
+	// Still too big without its large members, or not an object: skipped.
+	g := split(t, []byte(`"`+big+`"`+"\n"), 1<<19)
+	if len(g.recs) != 0 || len(g.bad) != 1 || !strings.Contains(g.bad[0], "skipped") {
+		t.Errorf("records %q bad %q", g.recs, g.bad)
+	}
+}
