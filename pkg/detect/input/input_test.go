@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -132,6 +133,9 @@ func TestSplitReducesOversizedRecord(t *testing.T) {
 		{`{"verb":"get","responseObject":["` + big + `"]}`, `{"verb":"get"}`},
 	} {
 		g := split(t, []byte(c.line+"\n{\"n\":1}\n"), 1<<19)
+		if len(g.recs) > 0 && !json.Valid([]byte(strings.TrimSuffix(g.recs[0], "@1"))) {
+			t.Errorf("reduced record is not JSON: %.200q", g.recs[0])
+		}
 		if len(g.recs) != 2 || g.recs[0] != c.want+"@1" || len(g.bad) != 1 || !strings.Contains(g.bad[0], "evaluated without its members over 65536 bytes (") {
 			t.Errorf("records %.200q bad %q", g.recs, g.bad)
 		}

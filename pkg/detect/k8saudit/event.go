@@ -215,7 +215,7 @@ func strs(arr []*fastjson.Value, buf []string) []string {
 }
 
 // scalar renders a JSON scalar as the plugin does (numbers and booleans as text).
-func scalar(v *fastjson.Value, codeBuf *[]byte) (string, bool) {
+func scalar(v *fastjson.Value) (string, bool) {
 	if v == nil {
 		return "", false
 	}

@@ -37,7 +37,7 @@ func req(e *Event, keys ...string) *fastjson.Value {
 func reqScalar(name, desc string, keys ...string) detect.Field {
 	return detect.StrField(name, desc, func(x detect.Event) (string, bool) {
 		e := ev(x)
-		return scalar(req(e, keys...), nil)
+		return scalar(req(e, keys...))
 	})
 }
 
@@ -48,7 +48,7 @@ func reqFlag(name, desc, key string) detect.Field {
 		if spec == nil {
 			return "", false
 		}
-		if s, ok := scalar(spec.Get(key), nil); ok {
+		if s, ok := scalar(spec.Get(key)); ok {
 			return s, true
 		}
 		return "false", true
@@ -88,7 +88,7 @@ func containerFields(list, what string) []detect.Field {
 	}
 	str1 := func(keys ...string) func(c, _ *fastjson.Value, buf []string) []string {
 		return func(c, _ *fastjson.Value, buf []string) []string {
-			if s, ok := scalar(c.Get(keys...), nil); ok {
+			if s, ok := scalar(c.Get(keys...)); ok {
 				buf = append(buf, s)
 			}
 			return buf
@@ -96,7 +96,7 @@ func containerFields(list, what string) []detect.Field {
 	}
 	flag := func(key string) func(c, _ *fastjson.Value, buf []string) []string {
 		return func(c, _ *fastjson.Value, buf []string) []string {
-			if s, ok := scalar(c.Get("securityContext", key), nil); ok {
+			if s, ok := scalar(c.Get("securityContext", key)); ok {
 				return append(buf, s)
 			}
 			return append(buf, "false")
@@ -110,7 +110,7 @@ func containerFields(list, what string) []detect.Field {
 			}
 			parts := make([]string, 0, len(arr))
 			for _, a := range arr {
-				if s, ok := scalar(a, nil); ok {
+				if s, ok := scalar(a); ok {
 					parts = append(parts, s)
 				}
 			}
@@ -119,11 +119,11 @@ func containerFields(list, what string) []detect.Field {
 	}
 	eff := func(key string) func(c, podSC *fastjson.Value, buf []string) []string {
 		return func(c, podSC *fastjson.Value, buf []string) []string {
-			if s, ok := scalar(c.Get("securityContext", key), nil); ok {
+			if s, ok := scalar(c.Get("securityContext", key)); ok {
 				return append(buf, s)
 			}
 			if podSC != nil {
-				if s, ok := scalar(podSC.Get(key), nil); ok {
+				if s, ok := scalar(podSC.Get(key)); ok {
 					return append(buf, s)
 				}
 			}
@@ -135,7 +135,7 @@ func containerFields(list, what string) []detect.Field {
 		field("image", "When the request object is a pod, the "+what+" images.", str1("image")),
 		field("image.repository", "When the request object is a pod, the repository part of the "+what+" images (no tag or digest).",
 			func(c, _ *fastjson.Value, buf []string) []string {
-				if s, ok := scalar(c.Get("image"), nil); ok {
+				if s, ok := scalar(c.Get("image")); ok {
 					buf = append(buf, imageRepository(s))
 				}
 				return buf
@@ -154,7 +154,7 @@ func containerFields(list, what string) []detect.Field {
 		field("add_capabilities", "When the request object is a pod, the capabilities all "+what+" add.",
 			func(c, _ *fastjson.Value, buf []string) []string {
 				for _, a := range c.GetArray("securityContext", "capabilities", "add") {
-					if s, ok := scalar(a, nil); ok {
+					if s, ok := scalar(a); ok {
 						buf = append(buf, s)
 					}
 				}
@@ -163,7 +163,7 @@ func containerFields(list, what string) []detect.Field {
 		field("host_port", "When the request object is a pod, all hostPort values of the "+what+".",
 			func(c, _ *fastjson.Value, buf []string) []string {
 				for _, p := range c.GetArray("ports") {
-					if s, ok := scalar(p.Get("hostPort"), nil); ok {
+					if s, ok := scalar(p.Get("hostPort")); ok {
 						buf = append(buf, s)
 					}
 				}
@@ -187,13 +187,13 @@ func subjects(kind string, fn func(s *fastjson.Value) (string, bool)) func(x det
 	}
 }
 
-func subjectName(s *fastjson.Value) (string, bool) { return scalar(s.Get("name"), nil) }
+func subjectName(s *fastjson.Value) (string, bool) { return scalar(s.Get("name")) }
 
 func ruleLists(key string) func(x detect.Event, buf []string) []string {
 	return func(x detect.Event, buf []string) []string {
 		for _, r := range req(ev(x), "rules").GetArray() {
 			for _, v := range r.GetArray(key) {
-				if s, ok := scalar(v, nil); ok {
+				if s, ok := scalar(v); ok {
 					buf = append(buf, s)
 				}
 			}
@@ -273,11 +273,11 @@ func Fields() []detect.Field {
 			return string(d.MarshalTo(nil)), true
 		}),
 		detect.StrField("ka.req.container.image", "Deprecated by ka.req.pod.containers.image: the image of the first container.", func(x detect.Event) (string, bool) {
-			return scalar(req(ev(x), "spec", "containers", "0", "image"), nil)
+			return scalar(req(ev(x), "spec", "containers", "0", "image"))
 		}),
 		detect.StrField("ka.req.container.image.repository", "Deprecated by ka.req.pod.containers.image.repository: the repository of the first container's image.",
 			func(x detect.Event) (string, bool) {
-				s, ok := scalar(req(ev(x), "spec", "containers", "0", "image"), nil)
+				s, ok := scalar(req(ev(x), "spec", "containers", "0", "image"))
 				if !ok {
 					return "", false
 				}
@@ -309,7 +309,7 @@ func Fields() []detect.Field {
 			Bind: func(string) (detect.Extractor, error) {
 				return detect.Extractor{Strs: func(x detect.Event, buf []string) []string {
 					for _, g := range req(ev(x), "spec", "securityContext", "supplementalGroups").GetArray() {
-						if s, ok := scalar(g, nil); ok {
+						if s, ok := scalar(g); ok {
 							buf = append(buf, s)
 						}
 					}
@@ -337,7 +337,7 @@ func Fields() []detect.Field {
 			return buf
 		}),
 		detect.ListField("ka.req.pod.volumes.hostpath", "When the request object is a pod, the hostPath paths of its volumes.", volumes(func(v *fastjson.Value, buf []string) []string {
-			if s, ok := scalar(v.Get("hostPath", "path"), nil); ok {
+			if s, ok := scalar(v.Get("hostPath", "path")); ok {
 				buf = append(buf, s)
 			}
 			return buf
@@ -358,7 +358,7 @@ func Fields() []detect.Field {
 				}, nil
 			}),
 		detect.ListField("ka.req.pod.volumes.flexvolume_driver", "When the request object is a pod, the flexVolume drivers of its volumes.", volumes(func(v *fastjson.Value, buf []string) []string {
-			if s, ok := scalar(v.Get("flexVolume", "driver"), nil); ok {
+			if s, ok := scalar(v.Get("flexVolume", "driver")); ok {
 				buf = append(buf, s)
 			}
 			return buf
@@ -384,7 +384,7 @@ func Fields() []detect.Field {
 			if e.respObj == nil {
 				return "", false
 			}
-			return scalar(e.respObj.Get("metadata", "name"), nil)
+			return scalar(e.respObj.Get("metadata", "name"))
 		}),
 		optField("ka.response.code", "The response code.", func(e *Event) opt { return e.respCode }),
 		optField("ka.response.reason", "The response reason (usually present only for failures).", func(e *Event) opt { return e.respReason }),
