@@ -105,7 +105,8 @@ type Decoder struct {
 // ErrNotCloudTrail is returned for JSON that is not a CloudTrail record.
 var ErrNotCloudTrail = errors.New("not a CloudTrail record (want eventName, eventSource and eventTime)")
 
-// Decode decodes one record, or an object holding "Records", calling fn for each record.
+// Decode decodes one record, an object holding "Records" (a CloudTrail file), or an
+// EventBridge event whose detail is a record, calling fn for each record.
 func (d *Decoder) Decode(data []byte, fn func(*Event) error) error {
 	v, err := d.p.ParseBytes(data)
 	if err != nil {
@@ -125,6 +126,10 @@ func (d *Decoder) Decode(data []byte, fn func(*Event) error) error {
 			}
 		}
 		return nil
+	}
+	// An EventBridge event carrying a CloudTrail record ("AWS API Call via CloudTrail").
+	if det := v.Get("detail"); det != nil && strings.Contains(string(v.GetStringBytes("detail-type")), "via CloudTrail") {
+		return d.one(det, nil, fn)
 	}
 	return d.one(v, data, fn)
 }

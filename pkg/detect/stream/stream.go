@@ -85,7 +85,8 @@ func Detect(rec []byte) string {
 		return ""
 	}
 	switch {
-	case v.Get("Records") != nil, v.Get("eventSource") != nil && v.Get("eventName") != nil:
+	case v.Get("Records") != nil, v.Get("eventSource") != nil && v.Get("eventName") != nil,
+		bytes.Contains(v.GetStringBytes("detail-type"), []byte("via CloudTrail")):
 		return cloudtrail.SourceName
 	case v.Get("auditID") != nil, string(v.GetStringBytes("kind")) == "EventList", string(v.GetStringBytes("kind")) == "Event":
 		return k8saudit.SourceName
