@@ -197,7 +197,7 @@ errors (including no database).`,
 		Example: "  eksguard db match inventory.json --ignore-unfixed --severity high,critical",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var inputs []input
+			var inputs []vulnInput
 			var errs []finding.InputError
 			for _, a := range args {
 				inv, err := readInventory(a, cmd.InOrStdin())
@@ -209,7 +209,7 @@ errors (including no database).`,
 				if inv.OS != nil && inv.OS.PrettyName != "" {
 					sub.Image = a + " (" + inv.OS.PrettyName + ")"
 				}
-				inputs = append(inputs, input{name: a, subject: sub, inv: inv})
+				inputs = append(inputs, vulnInput{name: a, subject: sub, inv: inv})
 			}
 			return v.run(cmd, inputs, errs, args)
 		},

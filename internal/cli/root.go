@@ -12,6 +12,7 @@ import (
 
 	"github.com/eksguard/eksguard/pkg/report"
 	// Output formats register themselves.
+	_ "github.com/eksguard/eksguard/pkg/report/falcojson"
 	_ "github.com/eksguard/eksguard/pkg/report/json"
 	_ "github.com/eksguard/eksguard/pkg/report/junit"
 	_ "github.com/eksguard/eksguard/pkg/report/sarif"
@@ -77,7 +78,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newScan(), newRules(), newReport())
-	root.AddCommand(newDB())
+	root.AddCommand(newScan(), newRules(), newReport(), newDB(), newDetect())
 	return root
 }

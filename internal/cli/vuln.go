@@ -46,7 +46,7 @@ func (v *vulnFlags) register(c *cobra.Command) {
 }
 
 // input is one inventory to match and what it came from.
-type input struct {
+type vulnInput struct {
 	name    string
 	subject finding.Subject
 	inv     *inventory.Inventory
@@ -54,7 +54,7 @@ type input struct {
 }
 
 // run matches every input and writes one report.
-func (v *vulnFlags) run(cmd *cobra.Command, inputs []input, inputErrs []finding.InputError, names []string) error {
+func (v *vulnFlags) run(cmd *cobra.Command, inputs []vulnInput, inputErrs []finding.InputError, names []string) error {
 	start := time.Now()
 	// main raises GOGC for the short-lived garbage of manifest scans; matching keeps the
 	// decoded records and findings live, so Go's default pacing keeps the peak near the
@@ -170,7 +170,7 @@ errors (including no database: run 'eksguard db update' first).`,
 		Example: "  eksguard scan binary ./myapp\n  eksguard scan binary /usr/local/bin --severity high,critical --ignore-unfixed",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var inputs []input
+			var inputs []vulnInput
 			var errs []finding.InputError
 			for _, arg := range args {
 				st, err := os.Stat(arg)
@@ -217,8 +217,8 @@ errors (including no database: run 'eksguard db update' first).`,
 	return c
 }
 
-func binaryInput(path string, b *gobinary.Binary) input {
-	return input{name: path, subject: finding.Subject{Image: path}, inv: &inventory.Inventory{Packages: b.Packages}, goos: b.GOOS}
+func binaryInput(path string, b *gobinary.Binary) vulnInput {
+	return vulnInput{name: path, subject: finding.Subject{Image: path}, inv: &inventory.Inventory{Packages: b.Packages}, goos: b.GOOS}
 }
 
 // maxInventoryBytes bounds an inventory JSON file.
