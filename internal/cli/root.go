@@ -77,6 +77,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newScan(), newRules(), newReport())
+	scan := newScan()
+	scan.AddCommand(newScanNode())
+	root.AddCommand(scan, newRules(), newReport())
 	return root
 }

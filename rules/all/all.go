@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/rules/node"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
@@ -34,6 +35,8 @@ func Rules() []rule.Rule {
 		object.DefaultNamespace(),
 		object.DuplicateKeys(),
 	}
+	// Worker nodes: CIS EKS section 3 and the node OS checks (rules/node).
+	rs = append(rs, node.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	return append(rs, pss.Rules()...)
 }
