@@ -78,7 +78,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	scan := newScan()
-	scan.AddCommand(newScanNode())
-	root.AddCommand(scan, newRules(), newReport())
+	scan.AddCommand(newScanNode(), newScanAWS())
+	root.AddCommand(scan, newRules(), newReport(), newAWS())
 	return root
 }

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/eksguard/eksguard/pkg/engine"
@@ -39,6 +40,11 @@ func (s *Targets) Run(ctx context.Context, w report.Writer) (*report.Summary, er
 	}}
 	close(units)
 	err := s.Engine.Run(ctx, units, func(r engine.Result) error {
+		// One target holds many resources (an account's node groups, roles, repositories):
+		// group each resource's findings together, in a stable order.
+		sort.SliceStable(r.Findings, func(i, j int) bool {
+			return r.Findings[i].Subject.String() < r.Findings[j].Subject.String()
+		})
 		sum.Stats.Stats.Add(r.Stats)
 		sum.Errors = append(sum.Errors, r.Errors...)
 		return emitGroups(r, w, sum, s.FailOn)

@@ -1,0 +1,55 @@
+package all
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/eksguard/eksguard/internal/awsfixture"
+	"github.com/eksguard/eksguard/pkg/engine"
+	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/rule"
+	awssrc "github.com/eksguard/eksguard/pkg/source/aws"
+	"github.com/eksguard/eksguard/pkg/target"
+)
+
+func init() { targetFixtures[target.KindAWS] = awsFixtures }
+
+// awsFixtures runs each snapshot case (rules/aws/testdata/<name>/{pass,fail}/<case>/: a
+// BASE snapshot, good or bad, with the case's files laid over it): pass gives no finding,
+// fail gives a failing finding and no unknown.
+func awsFixtures(t *testing.T, r rule.Rule, dir string) {
+	for _, kind := range []string{"pass", "fail"} {
+		cases, _ := os.ReadDir(filepath.Join(dir, kind))
+		if len(cases) == 0 {
+			t.Errorf("no %s fixtures in %s", kind, filepath.Join(dir, kind))
+		}
+		for _, c := range cases {
+			p := filepath.Join(dir, kind, c.Name())
+			s, err := awsfixture.Overlay(p)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			a, errs := awssrc.Build(s, p)
+			if a == nil || len(errs) > 0 {
+				t.Fatalf("%s: %v", p, errs)
+			}
+			got := engine.New([]rule.Rule{r}, rule.DefaultSettings(), nil).Check(context.Background(), a)
+			fails := 0
+			for _, x := range got {
+				if x.Status == finding.StatusFail {
+					fails++
+				} else {
+					t.Errorf("%s: %s finding: %s", p, x.Status, x.Message)
+				}
+			}
+			switch {
+			case kind == "pass" && len(got) > 0:
+				t.Errorf("%s: want no finding, got %d: %s", p, len(got), got[0].Message)
+			case kind == "fail" && fails == 0:
+				t.Errorf("%s: want a failing finding, got none", p)
+			}
+		}
+	}
+}
