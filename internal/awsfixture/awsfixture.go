@@ -5,6 +5,7 @@
 package awsfixture
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -295,4 +296,69 @@ func Overlay(dir string) (awssrc.Store, error) {
 		return nil
 	})
 	return s, err
+}
+
+// Generate is a large account for benchmarks: the good account plus nodegroups node groups
+// (Bottlerocket and AL2023, each with a launch template), roles IAM roles (a third IRSA
+// roles with their permission policies, some with a wildcard :sub) and repos ECR
+// repositories with policies and lifecycle policies.
+func Generate(nodegroups, roles, repos int) awssrc.Store {
+	s := Good()
+	var ngNames []string
+	for i := 0; i < nodegroups; i++ {
+		name := fmt.Sprintf("ng-%03d", i)
+		ngNames = append(ngNames, name)
+		lt := fmt.Sprintf("lt-%03d", i)
+		if i%2 == 0 {
+			nodegroup(s, name, "BOTTLEROCKET_x86_64", "1.34", "1.50.0-abcdef12", "subnet-priv-a", lt, false)
+		} else {
+			nodegroup(s, name, "AL2023_x86_64_STANDARD", "1.34", "1.34.1-20261020", "subnet-priv-b", lt, i%10 == 1)
+		}
+		launchTemplate(s, lt, []string{"required", "optional"}[i%3/2], 1+i%2, "sg-nodes")
+	}
+	must(s, "eks/ListNodegroups.json", m{"Nodegroups": ngNames})
+	var rl []m
+	for i := 0; i < roles; i++ {
+		name := fmt.Sprintf("role-%04d", i)
+		switch i % 3 {
+		case 0:
+			trust := IRSATrust("ns"+fmt.Sprint(i%17), "sa-"+fmt.Sprint(i))
+			if i%30 == 0 {
+				trust = strings.Replace(trust, `"StringEquals":{"`+Issuer+`:sub":"system:serviceaccount:ns0:sa-`+fmt.Sprint(i)+`"`, `"StringLike":{"`+Issuer+`:sub":"system:serviceaccount:*"},"StringEquals":{"x":"y"`, 1)
+			}
+			rl = append(rl, role(name, trust))
+			inline := map[string]string{"app": fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::bucket-%d","arn:aws:s3:::bucket-%d/*"]},{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}`, i, i)}
+			attached(s, name, inline, arn("policy", fmt.Sprintf("pol-%d", i)), "AmazonS3ReadOnlyAccess")
+			must(s, esc("iam/GetPolicyVersion", arn("policy", fmt.Sprintf("pol-%d", i))), m{"PolicyVersion": m{"VersionId": "v1",
+				"Document": enc(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:Query"],"Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/t-%d"}]}`, i))}})
+		case 1:
+			rl = append(rl, role(name, ec2Trust))
+		default:
+			rl = append(rl, role(name, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`))
+		}
+	}
+	var base []m
+	_ = jsonInto(s["iam/ListRoles.json"], &base)
+	must(s, "iam/ListRoles.json", m{"Roles": append(base, rl...)})
+	var rs []m
+	for i := 0; i < repos; i++ {
+		policy := TalkPolicy
+		if i%7 == 0 {
+			policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+		}
+		rs = append(rs, repo(s, fmt.Sprintf("team-%02d/app-%03d", i%20, i), i%2 == 0, i%3 != 0, i%4 != 0, policy, i%5 != 0))
+	}
+	must(s, "ecr/DescribeRepositories.json", m{"Repositories": rs})
+	return s
+}
+
+func jsonInto(data []byte, roles *[]m) error {
+	var v struct {
+		Roles []m `json:"Roles"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*roles = v.Roles
+	return nil
 }

@@ -114,11 +114,11 @@ func TestAccessDeniedIsUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"aws/nodegroup-ami-type":     "unknown: permission denied for eks:DescribeNodegroup",
-		"aws/nodegroup-imdsv2":       "unknown: permission denied for eks:DescribeNodegroup",
-		"aws/irsa-trust-policy":      "unknown: permission denied for iam:ListRoles",
-		"aws/ecr-repository-policy":  "unknown: permission denied for ecr:GetRepositoryPolicy",
-		"aws/cloudtrail":             "unknown: permission denied for cloudtrail:DescribeTrails",
+		"aws/nodegroup-ami-type":    "unknown: permission denied for eks:DescribeNodegroup",
+		"aws/nodegroup-imdsv2":      "unknown: permission denied for eks:DescribeNodegroup",
+		"aws/irsa-trust-policy":     "unknown: permission denied for iam:ListRoles",
+		"aws/ecr-repository-policy": "unknown: permission denied for ecr:GetRepositoryPolicy",
+		"aws/cloudtrail":            "unknown: permission denied for cloudtrail:DescribeTrails",
 	}
 	got := map[string]string{}
 	for _, x := range check(t, build(t, s)) {
