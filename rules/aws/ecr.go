@@ -49,24 +49,32 @@ func ECRScanning() rule.Rule {
 		scErr := target.Failed(ans(sc, func(v *target.ScanningAnswer) *target.Answer { return &v.Answer }), "ecr:GetRegistryScanningConfiguration")
 		for i := range c.repos() {
 			repo := &c.a.Repositories.Repositories[i]
-			if repo.ImageScanningConfiguration != nil && repo.ImageScanningConfiguration.ScanOnPush {
-				continue
-			}
+			repoOn := repo.ImageScanningConfiguration != nil && repo.ImageScanningConfiguration.ScanOnPush
 			if scErr != nil {
-				c.unknown(repoSubject(repo), fileOf(ans(sc, func(v *target.ScanningAnswer) *target.Answer { return &v.Answer })), "scan on push is off and the registry scanning configuration is unknown: "+scErr.Reason())
+				if !repoOn {
+					c.unknown(repoSubject(repo), fileOf(ans(sc, func(v *target.ScanningAnswer) *target.Answer { return &v.Answer })), "scan on push is off and the registry scanning configuration is unknown: "+scErr.Reason())
+				}
 				continue
 			}
-			covered := false
-			if cfg := sc.ScanningConfiguration; cfg != nil {
+			cfg := sc.ScanningConfiguration
+			enhanced := cfg != nil && cfg.ScanType == "ENHANCED"
+			// With enhanced scanning the registry's rules alone decide (the repository's own
+			// scan-on-push setting is ignored); with basic scanning either may turn it on.
+			covered := repoOn && !enhanced
+			if cfg != nil {
 				for _, rule := range cfg.Rules {
-					okFreq := rule.ScanFrequency == "SCAN_ON_PUSH" || (cfg.ScanType == "ENHANCED" && rule.ScanFrequency == "CONTINUOUS_SCAN")
+					okFreq := rule.ScanFrequency == "SCAN_ON_PUSH" || (enhanced && rule.ScanFrequency == "CONTINUOUS_SCAN")
 					if okFreq && filterMatches(rule.RepositoryFilters, repo.RepositoryName) {
 						covered = true
 					}
 				}
 			}
 			if !covered {
-				c.fail(repoSubject(repo), c.a.Repositories.File, "Repositories[RepositoryName="+repo.RepositoryName+"].ImageScanningConfiguration", "no scan on push and no registry scanning rule covers the repository", nil)
+				msg := "no scan on push and no registry scanning rule covers the repository"
+				if enhanced && repoOn {
+					msg = "enhanced scanning is on but no registry rule covers the repository (its own scan-on-push setting is ignored under enhanced scanning)"
+				}
+				c.fail(repoSubject(repo), c.a.Repositories.File, "Repositories[RepositoryName="+repo.RepositoryName+"].ImageScanningConfiguration", msg, nil)
 			}
 		}
 	}}

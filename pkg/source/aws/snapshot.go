@@ -52,8 +52,11 @@ const (
 	dTrailStatus    = "cloudtrail/GetTrailStatus"
 )
 
-// MaxFileBytes bounds one snapshot file.
-const MaxFileBytes = 64 << 20
+// Bounds on a snapshot: one file, and the number of files.
+const (
+	MaxFileBytes = 64 << 20
+	MaxFiles     = 200000
+)
 
 // key names a file in a per-item directory: the item escaped so that any name (ECR
 // repositories hold slashes, ARNs colons) is one file name.
@@ -129,6 +132,9 @@ func ReadDir(dir string) (Store, error) {
 		}
 		if !d.Type().IsRegular() || !strings.HasSuffix(p, ".json") {
 			return nil
+		}
+		if len(s) >= MaxFiles {
+			return fmt.Errorf("%s: more than %d files", dir, MaxFiles)
 		}
 		rel, _ := filepath.Rel(dir, p)
 		f, err := os.Open(p)
