@@ -220,7 +220,13 @@ func Good() awssrc.Store {
 	trail := "arn:aws:cloudtrail:" + Region + ":" + Account + ":trail/org"
 	must(s, "cloudtrail/DescribeTrails.json", m{"TrailList": []m{{"Name": "org", "TrailARN": trail, "HomeRegion": "eu-west-1", "IsMultiRegionTrail": true, "LogFileValidationEnabled": true}}})
 	must(s, esc("cloudtrail/GetTrailStatus", trail), m{"IsLogging": true})
+	serviceAccounts(s, m{"Namespace": "shop", "Name": "reports", "RoleArn": arn("role", "shop-reports")},
+		m{"Namespace": "shop", "Name": "orders"}, m{"Namespace": "kube-system", "Name": "aws-node"})
 	return s
+}
+
+func serviceAccounts(s awssrc.Store, sas ...m) {
+	must(s, awssrc.FileServiceAccounts, m{"Sources": []string{"fixture"}, "ServiceAccounts": sas})
 }
 
 // Bad is an account where every AWS rule fails.
@@ -251,6 +257,8 @@ func Bad() awssrc.Store {
 	trail := "arn:aws:cloudtrail:eu-west-1:" + Account + ":trail/eu-only"
 	must(s, "cloudtrail/DescribeTrails.json", m{"TrailList": []m{{"Name": "eu-only", "TrailARN": trail, "HomeRegion": "eu-west-1", "IsMultiRegionTrail": false, "LogFileValidationEnabled": false}}})
 	must(s, esc("cloudtrail/GetTrailStatus", trail), m{"IsLogging": true})
+	serviceAccounts(s, m{"Namespace": "shop", "Name": "admin", "RoleArn": arn("role", "shop-admin")},
+		m{"Namespace": "shop", "Name": "web", "RoleArn": arn("role", "deleted-role")})
 	return s
 }
 
@@ -340,6 +348,11 @@ func Generate(nodegroups, roles, repos int) awssrc.Store {
 	var base []m
 	_ = jsonInto(s["iam/ListRoles.json"], &base)
 	must(s, "iam/ListRoles.json", m{"Roles": append(base, rl...)})
+	sas := []m{{"Namespace": "shop", "Name": "reports", "RoleArn": arn("role", "shop-reports")}, {"Namespace": "shop", "Name": "orders"}}
+	for i := 0; i < roles; i += 3 {
+		sas = append(sas, m{"Namespace": "ns" + fmt.Sprint(i%17), "Name": "sa-" + fmt.Sprint(i), "RoleArn": arn("role", fmt.Sprintf("role-%04d", i))})
+	}
+	serviceAccounts(s, sas...)
 	var rs []m
 	for i := 0; i < repos; i++ {
 		policy := TalkPolicy

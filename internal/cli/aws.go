@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eksguard/eksguard/pkg/finding"
 	awssrc "github.com/eksguard/eksguard/pkg/source/aws"
 	"github.com/eksguard/eksguard/pkg/target"
 )
@@ -16,6 +17,7 @@ type awsFlags struct {
 	cluster  string
 	region   string
 	endpoint string
+	objects  []string
 }
 
 func (a *awsFlags) register(c *cobra.Command) {
@@ -23,6 +25,15 @@ func (a *awsFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&a.region, "region", "", "AWS region (default: from the AWS configuration, AWS_REGION)")
 	c.Flags().StringVar(&a.endpoint, "endpoint-url", "", "send every AWS call to this base URL (a proxy or a test server)")
 	_ = c.Flags().MarkHidden("endpoint-url")
+	c.Flags().StringArrayVar(&a.objects, "objects", nil, "manifests or kubectl output holding the cluster's ServiceAccounts (kubectl get serviceaccounts -A -o yaml), to match IRSA and Pod Identity roles with them (repeatable)")
+}
+
+// addObjects stores the cluster's ServiceAccounts from --objects in the snapshot.
+func (a *awsFlags) addObjects(s awssrc.Store) []finding.InputError {
+	if len(a.objects) == 0 {
+		return nil
+	}
+	return s.AddServiceAccounts(a.objects)
 }
 
 func (a *awsFlags) fetch(ctx context.Context) (awssrc.Store, error) {
@@ -74,10 +85,12 @@ To scan a manifest directory that is named "aws", write it as ./aws.`,
 				}
 				input = "aws:" + a.cluster
 			}
+			objErrs := a.addObjects(store)
 			t, errs := awssrc.Build(store, input)
 			if t == nil {
 				return usageErr("%s: %v", input, errs)
 			}
+			errs = append(errs, objErrs...)
 			settings := map[string]string{"cluster": t.Cluster, "region": t.Region, "scan-date": t.Taken.Format("2006-01-02")}
 			return f.run(cmd.OutOrStdout(), p, input, []target.Target{t}, errs, settings)
 		},
@@ -113,6 +126,9 @@ permission policies, repository policies, network layout), not secrets.`,
 			s, err := a.fetch(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if errs := a.addObjects(s); len(errs) > 0 {
+				return usageErr("--objects: %v", errs[0])
 			}
 			if err := s.Save(out); err != nil {
 				return usageErr("%v", err)

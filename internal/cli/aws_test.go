@@ -25,7 +25,7 @@ func TestScanAWSSnapshot(t *testing.T) {
 	if code != ExitClean {
 		t.Fatalf("good account: exit %d\n%s\n%s", code, out, errb)
 	}
-	if doc := decode(t, out); len(doc.Rules) != 23 || doc.Settings["scan-date"] != "2026-11-20" {
+	if doc := decode(t, out); len(doc.Rules) != 24 || doc.Settings["scan-date"] != "2026-11-20" {
 		t.Errorf("rules %d settings %v", len(doc.Rules), doc.Settings)
 	}
 	sarifFile, junitFile := filepath.Join(dir, "r.sarif"), filepath.Join(dir, "r.xml")
@@ -39,7 +39,7 @@ func TestScanAWSSnapshot(t *testing.T) {
 			failed[f.RuleID] = true
 		}
 	}
-	if len(failed) != 22 { // all but aws/private-cluster-endpoints (the bad cluster is public)
+	if len(failed) != 23 { // all but aws/private-cluster-endpoints (the bad cluster is public)
 		t.Errorf("%d rules failed: %v", len(failed), failed)
 	}
 	var sarif struct {
@@ -48,7 +48,7 @@ func TestScanAWSSnapshot(t *testing.T) {
 		} `json:"runs"`
 	}
 	data, _ := os.ReadFile(sarifFile)
-	if err := json.Unmarshal(data, &sarif); err != nil || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) < 22 {
+	if err := json.Unmarshal(data, &sarif); err != nil || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) < 23 {
 		t.Errorf("SARIF: %v", err)
 	}
 	if data, _ := os.ReadFile(junitFile); !strings.Contains(string(data), "aws/ecr-repository-policy") {
@@ -57,6 +57,18 @@ func TestScanAWSSnapshot(t *testing.T) {
 	code, table, _ := run(t, "", "scan", "aws", "--snapshot", bad, "--rules", "aws/ecr-repository-policy")
 	if code != ExitFindings || !strings.Contains(table, "principals outside the account may pull, push") {
 		t.Errorf("table: exit %d\n%s", code, table)
+	}
+
+	// ServiceAccounts from manifests (--objects) replace the snapshot's.
+	objs := write(t, dir, "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: orders\n  namespace: shop\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reports\n  namespace: shop\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/other\n")
+	code, out, _ = run(t, "", "scan", "aws", "--snapshot", good, "--objects", objs, "--rules", "aws/irsa-service-account", "-f", "json")
+	msgs := ""
+	for _, f := range decode(t, out).Findings {
+		msgs += f.Subject.String() + ": " + f.Message + "\n"
+	}
+	if code != ExitFindings || !strings.Contains(msgs, "annotated role arn:aws:iam::111122223333:role/other does not exist") ||
+		!strings.Contains(msgs, "trusts service account shop/reports, which is annotated with arn:aws:iam::111122223333:role/other") {
+		t.Errorf("--objects: exit %d\n%s", code, msgs)
 	}
 
 	// A malformed file: an input error naming the file, exit 2, the rest still checked.

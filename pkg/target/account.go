@@ -363,6 +363,22 @@ type CallerAnswer struct {
 	Arn     string `json:"Arn"`
 }
 
+// ServiceAccount is a Kubernetes ServiceAccount of the cluster, with the IAM role its
+// eks.amazonaws.com/role-arn annotation names (IRSA).
+type ServiceAccount struct {
+	Namespace string `json:"Namespace"`
+	Name      string `json:"Name"`
+	RoleArn   string `json:"RoleArn,omitempty"`
+}
+
+// ServiceAccountsAnswer is the cluster's ServiceAccounts, read from manifests or kubectl
+// output (--objects) and kept in the snapshot beside the API answers.
+type ServiceAccountsAnswer struct {
+	Answer
+	Sources         []string         `json:"Sources"`
+	ServiceAccounts []ServiceAccount `json:"ServiceAccounts"`
+}
+
 // AWS is the account around one cluster.
 type AWS struct {
 	// Source is the snapshot directory, or "aws" for a live scan.
@@ -393,6 +409,22 @@ type AWS struct {
 	RegistryScanning *ScanningAnswer
 	Trails           *TrailsAnswer
 	TrailStatus      map[string]*TrailStatusAnswer // by trail ARN
+	// ServiceAccounts of the cluster; nil when none were given.
+	ServiceAccounts *ServiceAccountsAnswer
+}
+
+// ServiceAccount returns the cluster's service account, or nil.
+func (a *AWS) ServiceAccount(ns, name string) *ServiceAccount {
+	if a.ServiceAccounts == nil {
+		return nil
+	}
+	for i := range a.ServiceAccounts.ServiceAccounts {
+		s := &a.ServiceAccounts.ServiceAccounts[i]
+		if s.Namespace == ns && s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 // TargetKind implements Target.

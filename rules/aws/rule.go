@@ -29,6 +29,9 @@ func (r *awsRule) Check(_ context.Context, t target.Target) ([]finding.Finding, 
 	}
 	c := &check{m: r.Meta(), a: a}
 	r.Fn(c)
+	if c.skip {
+		return nil, rule.ErrNotApplicable
+	}
 	return c.out, nil
 }
 
@@ -37,6 +40,8 @@ type check struct {
 	m   *rule.Meta
 	a   *target.AWS
 	out []finding.Finding
+	// skip: the rule does not apply (its input was not given), which is not a pass.
+	skip bool
 }
 
 // subject names an AWS resource in findings.
@@ -138,7 +143,7 @@ func Rules() []rule.Rule {
 	return []rule.Rule{
 		EndpointPublic(), EndpointPrivate(), ControlPlaneLogging(), SecretsEncryption(), VersionSupport(), AuthenticationMode(),
 		NodegroupAMI(), NodegroupRelease(), NodegroupPublicSubnets(), NodegroupSSH(), NodegroupIMDS(),
-		IRSATrust(), PodIdentityRoles(), NodeRolePolicies(), PodRoleWildcards(),
+		IRSATrust(), IRSAServiceAccounts(), PodIdentityRoles(), NodeRolePolicies(), PodRoleWildcards(),
 		ECRScanning(), ECRMutableTags(), ECRKMS(), ECRLifecycle(), ECRRepositoryPolicy(), ECREndpointPolicy(),
 		PrivateClusterEndpoints(), CloudTrail(),
 	}

@@ -50,6 +50,8 @@ const (
 	fScanning       = "ecr/GetRegistryScanningConfiguration.json"
 	fTrails         = "cloudtrail/DescribeTrails.json"
 	dTrailStatus    = "cloudtrail/GetTrailStatus"
+	// FileServiceAccounts holds the cluster's ServiceAccounts (not an AWS answer).
+	FileServiceAccounts = "k8s/ServiceAccounts.json"
 )
 
 // Bounds on a snapshot: one file, and the number of files.
@@ -316,6 +318,7 @@ func Build(s Store, base string) (*target.AWS, []finding.InputError) {
 			a.TrailStatus[n] = v
 		}
 	}
+	a.ServiceAccounts = answer(l, FileServiceAccounts, func(v *target.ServiceAccountsAnswer) *target.Answer { return &v.Answer })
 	return a, l.errs
 }
 
