@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/eksguard/eksguard/internal/fakeaws"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/rule"
@@ -24,7 +25,7 @@ import (
 var scanDay = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
 // fetch runs the real SDK clients against the fake endpoint.
-func fetch(t *testing.T, f *fakeAWS, cluster string) (Store, error) {
+func fetch(t *testing.T, f *fakeaws.Server, cluster string) (Store, error) {
 	t.Helper()
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -58,7 +59,7 @@ func build(t *testing.T, s Store) *target.AWS {
 }
 
 func TestFetchHealthyAccount(t *testing.T) {
-	f := newFake()
+	f := fakeaws.New()
 	s, err := fetch(t, f, "shop")
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func TestFetchHealthyAccount(t *testing.T) {
 	if cl == nil || cl.Version != "1.34" || !cl.ResourcesVpcConfig.EndpointPrivateAccess || cl.AccessConfig.AuthenticationMode != "API_AND_CONFIG_MAP" {
 		t.Fatalf("cluster %+v", cl)
 	}
-	if a.AccountID() != "111122223333" || a.OIDCProviderARN() != "arn:aws:iam::111122223333:oidc-provider/"+issuer {
+	if a.AccountID() != "111122223333" || a.OIDCProviderARN() != "arn:aws:iam::111122223333:oidc-provider/"+fakeaws.Issuer {
 		t.Errorf("account %q provider %q", a.AccountID(), a.OIDCProviderARN())
 	}
 	lt := a.LaunchTemplates["lt-br:3"]
@@ -105,9 +106,9 @@ func TestFetchHealthyAccount(t *testing.T) {
 }
 
 func TestAccessDeniedIsUnknown(t *testing.T) {
-	f := newFake()
+	f := fakeaws.New()
 	for _, a := range []string{"eks:DescribeNodegroup", "iam:ListRoles", "ecr:GetRepositoryPolicy", "cloudtrail:DescribeTrails"} {
-		f.deny[a] = true
+		f.Deny(a)
 	}
 	s, err := fetch(t, f, "shop")
 	if err != nil {
@@ -137,17 +138,17 @@ func TestAccessDeniedIsUnknown(t *testing.T) {
 }
 
 func TestThrottlingIsRetried(t *testing.T) {
-	f := newFake()
-	f.throttle["eks:DescribeCluster"] = 1
-	f.throttle["ecr:DescribeRepositories"] = 2
-	f.throttle["iam:ListRoles"] = 2
-	f.throttle["ec2:DescribeSubnets"] = 1
+	f := fakeaws.New()
+	f.Throttle("eks:DescribeCluster", 1)
+	f.Throttle("ecr:DescribeRepositories", 2)
+	f.Throttle("iam:ListRoles", 2)
+	f.Throttle("ec2:DescribeSubnets", 1)
 	s, err := fetch(t, f, "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for action, n := range map[string]int{"eks:DescribeCluster": 2, "ecr:DescribeRepositories": 3, "iam:ListRoles": 3, "ec2:DescribeSubnets": 2} {
-		if got := f.count(action); got != n {
+		if got := f.Calls(action); got != n {
 			t.Errorf("%s: %d calls, want %d (throttled, then retried by the SDK)", action, got, n)
 		}
 	}
@@ -155,13 +156,13 @@ func TestThrottlingIsRetried(t *testing.T) {
 		t.Errorf("after retries: %s %s: %s", x.RuleID, x.Status, x.Message)
 	}
 	// Throttled past the retryer's attempts: the control is unknown with the error.
-	f = newFake()
-	f.throttle["ssm:GetParameter"] = 100
+	f = fakeaws.New()
+	f.Throttle("ssm:GetParameter", 100)
 	s, err = fetch(t, f, "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f.count("ssm:GetParameter"); got != 4 {
+	if got := f.Calls("ssm:GetParameter"); got != 4 {
 		t.Errorf("ssm:GetParameter: %d attempts, want the retryer's 4", got)
 	}
 	found := false
@@ -176,14 +177,14 @@ func TestThrottlingIsRetried(t *testing.T) {
 }
 
 func TestClusterNotFound(t *testing.T) {
-	_, err := fetch(t, newFake(), "nope")
+	_, err := fetch(t, fakeaws.New(), "nope")
 	if err == nil || !strings.Contains(err.Error(), `cluster "nope" not found`) {
 		t.Errorf("got %v", err)
 	}
 }
 
 func TestMalformedSnapshotFiles(t *testing.T) {
-	s, err := fetch(t, newFake(), "shop")
+	s, err := fetch(t, fakeaws.New(), "shop")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,10 @@
-package aws
+// Package fakeaws is a loopback HTTP endpoint for tests that answers the AWS calls eksguard
+// makes with the response shapes documented in the AWS API references (restJson1 for EKS,
+// awsJson1.1 for ECR, SSM and CloudTrail, awsQuery XML for IAM and STS, ec2Query XML for
+// EC2), for a small healthy account around the cluster "shop". It can deny an action (each
+// protocol's AccessDenied error) or throttle it a number of times. The real AWS SDK talks to
+// it; nothing of the SDK is mocked.
+package fakeaws
 
 import (
 	"encoding/json"
@@ -10,20 +16,27 @@ import (
 	"sync"
 )
 
-// fakeAWS is a loopback HTTP endpoint that answers the calls the source makes with the
-// response shapes documented in the AWS API references (restJson1 for EKS, awsJson1.1 for
-// ECR, SSM and CloudTrail, awsQuery XML for IAM and STS, ec2Query XML for EC2). It can deny
-// an action (each protocol's AccessDenied error) or throttle it a number of times.
-type fakeAWS struct {
+// Server is the fake endpoint (an http.Handler).
+type Server struct {
 	mu       sync.Mutex
 	deny     map[string]bool // IAM action names, e.g. "eks:DescribeNodegroup"
 	throttle map[string]int  // remaining throttling answers per action
 	calls    map[string]int
 }
 
-func newFake() *fakeAWS {
-	return &fakeAWS{deny: map[string]bool{}, throttle: map[string]int{}, calls: map[string]int{}}
+// New returns a server that answers every call.
+func New() *Server {
+	return &Server{deny: map[string]bool{}, throttle: map[string]int{}, calls: map[string]int{}}
 }
+
+// Deny makes the action answer AccessDenied.
+func (f *Server) Deny(action string) { f.mu.Lock(); f.deny[action] = true; f.mu.Unlock() }
+
+// Throttle makes the action answer a throttling error n times before it succeeds.
+func (f *Server) Throttle(action string, n int) { f.mu.Lock(); f.throttle[action] = n; f.mu.Unlock() }
+
+// Issuer is the cluster's OIDC issuer (host and path).
+const Issuer = issuer
 
 const (
 	issuer      = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -36,7 +49,7 @@ const (
 )
 
 // gate counts a call and says whether to answer with an error instead.
-func (f *fakeAWS) gate(action string) (deny, throttle bool) {
+func (f *Server) gate(action string) (deny, throttle bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[action]++
@@ -50,13 +63,14 @@ func (f *fakeAWS) gate(action string) (deny, throttle bool) {
 	return false, false
 }
 
-func (f *fakeAWS) count(action string) int {
+// Calls returns how many times the action was called.
+func (f *Server) Calls(action string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[action]
 }
 
-func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	switch {
 	case r.Header.Get("X-Amz-Target") != "":
@@ -70,7 +84,7 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // EKS (restJson1).
-func (f *fakeAWS) serveEKS(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serveEKS(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	var action string
 	var out any
@@ -129,7 +143,7 @@ func (f *fakeAWS) serveEKS(w http.ResponseWriter, r *http.Request) {
 }
 
 // ECR, SSM, CloudTrail (awsJson1.1).
-func (f *fakeAWS) serveJSON(w http.ResponseWriter, target string, body []byte) {
+func (f *Server) serveJSON(w http.ResponseWriter, target string, body []byte) {
 	var in map[string]any
 	_ = json.Unmarshal(body, &in)
 	op := target[strings.LastIndexByte(target, '.')+1:]
@@ -184,7 +198,7 @@ func (f *fakeAWS) serveJSON(w http.ResponseWriter, target string, body []byte) {
 }
 
 // IAM and STS (awsQuery), EC2 (ec2Query).
-func (f *fakeAWS) serveQuery(w http.ResponseWriter, form url.Values) {
+func (f *Server) serveQuery(w http.ResponseWriter, form url.Values) {
 	op := form.Get("Action")
 	version := form.Get("Version")
 	var action, result string
