@@ -12,18 +12,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/finding"
 )
 
-func hostTree(t *testing.T, spec string) string {
-	t.Helper()
-	s, err := hosttree.Parse([]byte(spec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	if err := s.Build(root); err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
+func hostTree(t *testing.T, spec string) string { return hosttree.BuildT(t, spec) }
 
 // TestScanNode runs `scan node` end to end on fixture hosts, in every format.
 func TestScanNode(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 
 	"sigs.k8s.io/yaml"
 )
@@ -210,4 +211,18 @@ func BuildFile(specFile, root string) error {
 		return fmt.Errorf("%s: %v", specFile, err)
 	}
 	return s.Build(root)
+}
+
+// BuildT builds a spec (YAML text) into a new temporary directory of the test and returns it.
+func BuildT(tb testing.TB, spec string) string {
+	tb.Helper()
+	s, err := Parse([]byte(spec))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	root := tb.TempDir()
+	if err := s.Build(root); err != nil {
+		tb.Fatal(err)
+	}
+	return root
 }

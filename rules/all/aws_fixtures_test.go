@@ -8,7 +8,6 @@ import (
 
 	"github.com/eksguard/eksguard/internal/awsfixture"
 	"github.com/eksguard/eksguard/pkg/engine"
-	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/rule"
 	awssrc "github.com/eksguard/eksguard/pkg/source/aws"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -35,21 +34,7 @@ func awsFixtures(t *testing.T, r rule.Rule, dir string) {
 			if a == nil || len(errs) > 0 {
 				t.Fatalf("%s: %v", p, errs)
 			}
-			got := engine.New([]rule.Rule{r}, rule.DefaultSettings(), nil).Check(context.Background(), a)
-			fails := 0
-			for _, x := range got {
-				if x.Status == finding.StatusFail {
-					fails++
-				} else {
-					t.Errorf("%s: %s finding: %s", p, x.Status, x.Message)
-				}
-			}
-			switch {
-			case kind == "pass" && len(got) > 0:
-				t.Errorf("%s: want no finding, got %d: %s", p, len(got), got[0].Message)
-			case kind == "fail" && fails == 0:
-				t.Errorf("%s: want a failing finding, got none", p)
-			}
+			judgeFixture(t, p, kind, engine.New([]rule.Rule{r}, rule.DefaultSettings(), nil).Check(context.Background(), a))
 		}
 	}
 }

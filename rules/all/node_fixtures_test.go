@@ -36,21 +36,27 @@ func nodeFixtures(t *testing.T, r rule.Rule, dir string) {
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
-			got := engine.New([]rule.Rule{r}, rule.DefaultSettings(), nil).Check(context.Background(), n)
-			fails := 0
-			for _, x := range got {
-				if x.Status == finding.StatusFail {
-					fails++
-				} else {
-					t.Errorf("%s: %s finding: %s", f, x.Status, x.Message)
-				}
-			}
-			switch {
-			case kind == "pass" && len(got) > 0:
-				t.Errorf("%s: want no finding, got %d: %s", f, len(got), got[0].Message)
-			case kind == "fail" && fails == 0:
-				t.Errorf("%s: want a failing finding, got none", f)
-			}
+			judgeFixture(t, f, kind, engine.New([]rule.Rule{r}, rule.DefaultSettings(), nil).Check(context.Background(), n))
 		}
+	}
+}
+
+// judgeFixture checks one fixture's findings: pass gives none, fail gives a failing finding,
+// and neither gives an unknown or error.
+func judgeFixture(t *testing.T, fixture, kind string, got []finding.Finding) {
+	t.Helper()
+	fails := 0
+	for _, x := range got {
+		if x.Status == finding.StatusFail {
+			fails++
+		} else {
+			t.Errorf("%s: %s finding: %s", fixture, x.Status, x.Message)
+		}
+	}
+	switch {
+	case kind == "pass" && len(got) > 0:
+		t.Errorf("%s: want no finding, got %d: %s", fixture, len(got), got[0].Message)
+	case kind == "fail" && fails == 0:
+		t.Errorf("%s: want a failing finding, got none", fixture)
 	}
 }

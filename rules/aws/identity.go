@@ -274,12 +274,8 @@ func NodeRolePolicies() rule.Rule {
 			}
 			seen[name] = true
 			s := subject{"IAMRole", name}
-			rp := c.a.RolePolicies[name]
+			rp := c.rolePolicies(s, name)
 			if rp == nil {
-				rp = &target.RolePolicies{}
-			}
-			if !c.need(s, ans(rp.Attached, func(v *target.AttachedPoliciesAnswer) *target.Answer { return &v.Answer }), "iam:ListAttachedRolePolicies") ||
-				!c.need(s, ans(rp.Inline, func(v *target.PolicyNamesAnswer) *target.Answer { return &v.Answer }), "iam:ListRolePolicies") {
 				continue
 			}
 			var extra []string
@@ -373,12 +369,8 @@ func PodRoleWildcards() rule.Rule {
 		sort.Strings(names)
 		for _, name := range names {
 			s := subject{"IAMRole", name}
-			rp := c.a.RolePolicies[name]
+			rp := c.rolePolicies(s, name)
 			if rp == nil {
-				rp = &target.RolePolicies{}
-			}
-			if !c.need(s, ans(rp.Attached, func(v *target.AttachedPoliciesAnswer) *target.Answer { return &v.Answer }), "iam:ListAttachedRolePolicies") ||
-				!c.need(s, ans(rp.Inline, func(v *target.PolicyNamesAnswer) *target.Answer { return &v.Answer }), "iam:ListRolePolicies") {
 				continue
 			}
 			var grants []string
@@ -430,4 +422,17 @@ func PodRoleWildcards() rule.Rule {
 			}
 		}
 	}}
+}
+
+// rolePolicies returns a role's attached and inline policy lists, or records unknown.
+func (c *check) rolePolicies(s subject, name string) *target.RolePolicies {
+	rp := c.a.RolePolicies[name]
+	if rp == nil {
+		rp = &target.RolePolicies{}
+	}
+	if !c.need(s, ans(rp.Attached, func(v *target.AttachedPoliciesAnswer) *target.Answer { return &v.Answer }), "iam:ListAttachedRolePolicies") ||
+		!c.need(s, ans(rp.Inline, func(v *target.PolicyNamesAnswer) *target.Answer { return &v.Answer }), "iam:ListRolePolicies") {
+		return nil
+	}
+	return rp
 }

@@ -13,18 +13,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
-func build(t *testing.T, spec string) string {
-	t.Helper()
-	s, err := hosttree.Parse([]byte(spec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	if err := s.Build(root); err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
+func build(t *testing.T, spec string) string { return hosttree.BuildT(t, spec) }
 
 func load(t *testing.T, root string) *nodeFacts {
 	t.Helper()
