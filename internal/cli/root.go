@@ -78,6 +78,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newScan(), newRules(), newReport(), newDB(), newDetect())
+	scan := newScan()
+	scan.AddCommand(newScanNode(), newScanAWS())
+	root.AddCommand(scan, newRules(), newReport(), newDB(), newDetect(), newAWS())
 	return root
 }

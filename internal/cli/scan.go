@@ -19,6 +19,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/pkg/scan"
 	"github.com/eksguard/eksguard/pkg/source/manifest"
+	"github.com/eksguard/eksguard/pkg/target"
 	"github.com/eksguard/eksguard/rules/all"
 	"github.com/eksguard/eksguard/rules/pss"
 )
@@ -148,6 +149,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			if err != nil {
 				return usageErr("%v", err)
 			}
+			rules = rule.OfKinds(rules, target.KindObject, target.KindWorkload) // manifests only
 			exempter := config.NewExempter(cfg, time.Now())
 			w, err := out.open(cmd.OutOrStdout())
 			if err != nil {

@@ -3,6 +3,8 @@ package all
 
 import (
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/rules/aws"
+	"github.com/eksguard/eksguard/rules/node"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
@@ -34,6 +36,10 @@ func Rules() []rule.Rule {
 		object.DefaultNamespace(),
 		object.DuplicateKeys(),
 	}
+	// Worker nodes: CIS EKS section 3 and the node OS checks (rules/node).
+	rs = append(rs, node.Rules()...)
+	// The AWS account around the cluster: CIS EKS sections 2 and 5 and more (rules/aws).
+	rs = append(rs, aws.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	return append(rs, pss.Rules()...)
 }

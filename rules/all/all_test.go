@@ -75,6 +75,10 @@ func TestFixtures(t *testing.T) {
 	for _, r := range Registry().All() {
 		m := r.Meta()
 		t.Run(m.ID, func(t *testing.T) {
+			if run := targetFixtures[m.Target]; run != nil {
+				run(t, r, fixtureDir(m.ID))
+				return
+			}
 			s := fixtureSettings(t, m)
 			for _, kind := range []string{"pass", "fail"} {
 				files, _ := filepath.Glob(filepath.Join(fixtureDir(m.ID), kind, "*.yaml"))
