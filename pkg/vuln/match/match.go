@@ -3,7 +3,6 @@
 package match
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -73,34 +72,82 @@ func Run(store Store, inv *inventory.Inventory) (*Result, error) {
 func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Result, error) {
 	res := &Result{Packages: len(inv.Packages)}
 	ranges := newRangeCache()
-	platforms := platformCache{}
-	scores := map[*osv.Affected]Score{}
 	badRange := map[string]bool{}
-	// Look every package up first, then read the records named in parallel (decoding
-	// dominates), then evaluate.
-	type lookup struct {
-		t       Target
-		entries []db.Entry
-		err     error
+	// Per scan, each package name is looked up once and each installed version parsed
+	// once; matching reads the records' compact form from the index, and only the
+	// records that match are read in full (in parallel), for their findings.
+	lookups := map[string][]db.Entry{}
+	installed := map[string]parsedVersion{}
+	type hit struct {
+		p        *inventory.Package
+		t        Target
+		eco, id  string
+		affected int // index in the record's affected list
+		fixed    string
 	}
-	looks := make([]lookup, len(inv.Packages))
+	var hits []hit
 	want := map[string]bool{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		t, err := TargetFor(p, inv.OS)
 		if err != nil {
-			looks[i].err = err
+			res.Unsupported = append(res.Unsupported, Problem{Package: p, Message: fmt.Sprintf("%s %s: %v", p.Name, p.Version, err)})
 			continue
 		}
-		entries, err := store.Lookup(t.Base, t.Name)
-		if err != nil {
-			return nil, err
+		key := t.Base + "\x00" + db.NormalizeName(t.Base, t.Name)
+		entries, ok := lookups[key]
+		if !ok {
+			if entries, err = store.Lookup(t.Base, t.Name); err != nil {
+				return nil, err
+			}
+			lookups[key] = entries
 		}
-		looks[i] = lookup{t: t, entries: entries}
+		res.Looked++
+		plat := platform
+		if p.Arch != "" {
+			plat.GOARCH = p.Arch
+		}
+		var v *version.Version
 		for _, e := range entries {
-			if t.Accept(e.Ecosystem) {
-				for _, id := range e.IDs {
-					want[id] = true
+			if !t.Accept(e.Ecosystem) {
+				continue
+			}
+			if v == nil {
+				vk := e.Ecosystem + "\x00" + t.Version
+				pv, ok := installed[vk]
+				if !ok {
+					pv.v, pv.err = version.Parse(e.Ecosystem, t.Version)
+					installed[vk] = pv
+				}
+				if pv.err != nil {
+					res.Unparseable = append(res.Unparseable, Problem{Package: p, Message: fmt.Sprintf("%s (%s): %v", p.Name, t.Label, pv.err)})
+					break
+				}
+				v = &pv.v
+			}
+			for ri := range e.Records {
+				r := &e.Records[ri]
+				if r.Withdrawn {
+					continue
+				}
+				for ai := range r.Affected {
+					a := &r.Affected[ai]
+					if !platformMatches(e.Ecosystem, a, plat) {
+						continue
+					}
+					in, fixed, git, problems := ranges.affects(a, e.Ecosystem, *v)
+					res.GitRanges += git
+					for _, msg := range problems {
+						if key := r.ID + msg; !badRange[key] {
+							badRange[key] = true
+							res.InvalidRanges = append(res.InvalidRanges, Problem{Record: r.ID, Message: msg})
+						}
+					}
+					if in {
+						hits = append(hits, hit{p: p, t: t, eco: e.Ecosystem, id: r.ID, affected: a.Index, fixed: fixed})
+						want[r.ID] = true
+						break // one finding per record and package
+					}
 				}
 			}
 		}
@@ -109,67 +156,25 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 	if err != nil {
 		return nil, err
 	}
-	for i := range inv.Packages {
-		p := &inv.Packages[i]
-		t, entries := looks[i].t, looks[i].entries
-		if err := looks[i].err; err != nil {
-			res.Unsupported = append(res.Unsupported, Problem{Package: p, Message: fmt.Sprintf("%s %s: %v", p.Name, p.Version, err)})
-			continue
+	scores := map[*osv.Affected]Score{}
+	for _, h := range hits {
+		v := cache[h.id]
+		if v == nil || h.affected >= len(v.Affected) {
+			return nil, fmt.Errorf("record %s: the index does not match the record; run `eksguard db update` to rebuild the database", h.id)
 		}
-		res.Looked++
-		plat := platform
-		if p.Arch != "" {
-			plat.GOARCH = p.Arch
+		a := &v.Affected[h.affected]
+		if a.Package.Ecosystem != h.eco || db.NormalizeName(h.t.Base, a.Package.Name) != db.NormalizeName(h.t.Base, h.t.Name) {
+			return nil, fmt.Errorf("record %s: the index does not match the record; run `eksguard db update` to rebuild the database", h.id)
 		}
-		var installed *version.Version
-		for _, e := range entries {
-			if !t.Accept(e.Ecosystem) {
-				continue
-			}
-			if installed == nil {
-				v, err := version.Parse(e.Ecosystem, t.Version)
-				if err != nil {
-					res.Unparseable = append(res.Unparseable, Problem{Package: p, Message: fmt.Sprintf("%s (%s): %v", p.Name, t.Label, err)})
-					break
-				}
-				installed = &v
-			}
-			for _, id := range e.IDs {
-				v := cache[id]
-				if v.Withdrawn != nil {
-					continue
-				}
-				for ai := range v.Affected {
-					a := &v.Affected[ai]
-					if a.Package.Ecosystem != e.Ecosystem || db.NormalizeName(t.Base, a.Package.Name) != db.NormalizeName(t.Base, t.Name) {
-						continue
-					}
-					if !platforms.matches(a, plat) {
-						continue
-					}
-					hit, fixed, git, problems := ranges.affects(a, e.Ecosystem, *installed)
-					res.GitRanges += git
-					for _, msg := range problems {
-						if key := id + msg; !badRange[key] {
-							badRange[key] = true
-							res.InvalidRanges = append(res.InvalidRanges, Problem{Record: id, Message: msg})
-						}
-					}
-					if hit {
-						score, ok := scores[a]
-						if !ok {
-							score = SeverityOf(v, a)
-							scores[a] = score
-						}
-						res.Matches = append(res.Matches, Match{
-							Package: p, Ecosystem: e.Ecosystem, Name: t.Name, Version: t.Version,
-							Vuln: v, Affected: a, Fixed: fixed, Score: score,
-						})
-						break // one finding per record and package
-					}
-				}
-			}
+		score, ok := scores[a]
+		if !ok {
+			score = SeverityOf(v, a)
+			scores[a] = score
 		}
+		res.Matches = append(res.Matches, Match{
+			Package: h.p, Ecosystem: h.eco, Name: h.t.Name, Version: h.t.Version,
+			Vuln: v, Affected: a, Fixed: h.fixed, Score: score,
+		})
 	}
 	sort.SliceStable(res.Matches, func(i, j int) bool {
 		a, b := &res.Matches[i], &res.Matches[j]
@@ -181,20 +186,25 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 	return res, nil
 }
 
+type parsedVersion struct {
+	v   version.Version
+	err error
+}
+
 // rangeCache holds each range's events parsed and sorted once per run: a record is read
 // for many packages (every binary with the same module), its versions parsed once.
 type rangeCache struct {
 	ranges   map[*osv.Range]parsedRange
-	versions map[*osv.Affected][]version.Version
+	versions map[*db.Affected][]version.Version
 }
 
 func newRangeCache() *rangeCache {
-	return &rangeCache{ranges: map[*osv.Range]parsedRange{}, versions: map[*osv.Affected][]version.Version{}}
+	return &rangeCache{ranges: map[*osv.Range]parsedRange{}, versions: map[*db.Affected][]version.Version{}}
 }
 
 // versionList parses an affected entry's versions list (entries that do not parse are
 // left out: they can only match by their exact spelling).
-func (c *rangeCache) versionList(a *osv.Affected, eco string) []version.Version {
+func (c *rangeCache) versionList(a *db.Affected, eco string) []version.Version {
 	if l, ok := c.versions[a]; ok {
 		return l
 	}
@@ -227,7 +237,7 @@ func (c *rangeCache) get(r *osv.Range, order string) parsedRange {
 // its ranges (https://ossf.github.io/osv-schema/#evaluation). It returns whether the
 // version is affected, the fixed version to upgrade to, the GIT ranges skipped and the
 // problems with ranges that do not parse.
-func (c *rangeCache) affects(a *osv.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
+func (c *rangeCache) affects(a *db.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
 	for _, s := range a.Versions {
 		if s == v.String() {
 			hit = true
@@ -349,33 +359,12 @@ func inRange(evs []event, v version.Version) (bool, string) {
 // ErrNoDB is returned by callers that need a database and have none.
 var ErrNoDB = errors.New("no vulnerability database")
 
-type goImports []struct {
-	GOOS   []string `json:"goos"`
-	GOARCH []string `json:"goarch"`
-}
-
-// platformCache holds each Go affected entry's platform limits, decoded once per run.
-type platformCache map[*osv.Affected]goImports
-
-// matches applies a Go advisory's platform limits: an affected entry whose
+// platformMatches applies a Go advisory's platform limits: an affected entry whose
 // ecosystem_specific.imports all name other GOOS or GOARCH values does not apply (as
 // govulncheck decides for a binary). Entries without such limits, and packages of other
 // ecosystems, always apply.
-func (c platformCache) matches(a *osv.Affected, p Platform) bool {
-	if a.Package.Ecosystem != "Go" || len(a.EcosystemSpecific) == 0 || p.GOOS == "" {
-		return true
-	}
-	imports, ok := c[a]
-	if !ok {
-		var es struct {
-			Imports goImports `json:"imports"`
-		}
-		if json.Unmarshal(a.EcosystemSpecific, &es) == nil {
-			imports = es.Imports
-		}
-		c[a] = imports
-	}
-	if len(imports) == 0 {
+func platformMatches(eco string, a *db.Affected, p Platform) bool {
+	if eco != "Go" || len(a.Imports) == 0 || p.GOOS == "" {
 		return true
 	}
 	in := func(list []string, v string) bool {
@@ -389,7 +378,7 @@ func (c platformCache) matches(a *osv.Affected, p Platform) bool {
 		}
 		return false
 	}
-	for _, imp := range imports {
+	for _, imp := range a.Imports {
 		if in(imp.GOOS, p.GOOS) && in(imp.GOARCH, p.GOARCH) {
 			return true
 		}
@@ -397,7 +386,7 @@ func (c platformCache) matches(a *osv.Affected, p Platform) bool {
 	return false
 }
 
-// fetchAll reads and decodes records on as many workers as there are processors (at most
+// fetchAll reads and decodes the records that matched on as many workers as there are processors (at most
 // four).
 func fetchAll(store Store, ids map[string]bool) (map[string]*osv.Vulnerability, error) {
 	out := make(map[string]*osv.Vulnerability, len(ids))
