@@ -164,8 +164,10 @@ func EncodeRecords(recs []*Record) ([]byte, error) {
 // ErrCompact is returned for an index value that does not decode.
 var ErrCompact = errors.New("damaged index entry")
 
+// compactReader reads a copy of the value as one string: every string decoded shares
+// its memory (one allocation per value rather than one per version).
 type compactReader struct {
-	b   []byte
+	b   string
 	err error
 }
 
@@ -179,7 +181,24 @@ func (r *compactReader) uvarint(what string) uint64 {
 	if r.err != nil {
 		return 0
 	}
-	n, k := binary.Uvarint(r.b)
+	var n uint64
+	var k int
+	for i := 0; ; i++ {
+		if i == len(r.b) || i == binary.MaxVarintLen64 {
+			r.fail(what)
+			return 0
+		}
+		c := r.b[i]
+		if i == binary.MaxVarintLen64-1 && c > 1 {
+			r.fail(what) // overflows 64 bits
+			return 0
+		}
+		n |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			k = i + 1
+			break
+		}
+	}
 	if k <= 0 {
 		r.fail(what)
 		return 0
@@ -220,7 +239,7 @@ func (r *compactReader) str(what string) string {
 		r.fail(what + " length out of bounds")
 		return ""
 	}
-	s := string(r.b[:n])
+	s := r.b[:n]
 	r.b = r.b[n:]
 	return s
 }
@@ -241,7 +260,7 @@ func (r *compactReader) strs(what string, limit int) []string {
 // error wrapping ErrCompact, never a panic, and allocation stays proportional to the
 // input's length.
 func DecodeRecords(data []byte) ([]Record, error) {
-	r := &compactReader{b: data}
+	r := &compactReader{b: string(data)}
 	if f := r.byte("format"); r.err == nil && f != compactFormat {
 		return nil, fmt.Errorf("%w: format %d, want %d", ErrCompact, f, compactFormat)
 	}

@@ -77,15 +77,13 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 	// once; matching reads the records' compact form from the index, and only the
 	// records that match are read in full (in parallel), for their findings.
 	lookups := map[string][]db.Entry{}
-	installed := map[string]parsedVersion{}
 	type hit struct {
-		p        *inventory.Package
-		t        Target
-		eco, id  string
-		affected int // index in the record's affected list
-		fixed    string
+		p               *inventory.Package
+		base, name, ver string
+		recordHit
 	}
 	var hits []hit
+	evals := map[string]evaluation{}
 	want := map[string]bool{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
@@ -107,49 +105,26 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 		if p.Arch != "" {
 			plat.GOARCH = p.Arch
 		}
-		var v *version.Version
-		for _, e := range entries {
-			if !t.Accept(e.Ecosystem) {
-				continue
-			}
-			if v == nil {
-				vk := e.Ecosystem + "\x00" + t.Version
-				pv, ok := installed[vk]
-				if !ok {
-					pv.v, pv.err = version.Parse(e.Ecosystem, t.Version)
-					installed[vk] = pv
+		// Packages of the same name, version, ecosystem and platform (the standard
+		// library of many Go binaries, a module several binaries embed) are evaluated once.
+		ek := t.Label + "\x00" + key + "\x00" + t.Version + "\x00" + plat.GOOS + "\x00" + plat.GOARCH
+		ev, ok := evals[ek]
+		if !ok {
+			ev = evaluate(ranges, t, entries, plat, func(id, msg string) {
+				if key := id + msg; !badRange[key] {
+					badRange[key] = true
+					res.InvalidRanges = append(res.InvalidRanges, Problem{Record: id, Message: msg})
 				}
-				if pv.err != nil {
-					res.Unparseable = append(res.Unparseable, Problem{Package: p, Message: fmt.Sprintf("%s (%s): %v", p.Name, t.Label, pv.err)})
-					break
-				}
-				v = &pv.v
-			}
-			for ri := range e.Records {
-				r := &e.Records[ri]
-				if r.Withdrawn {
-					continue
-				}
-				for ai := range r.Affected {
-					a := &r.Affected[ai]
-					if !platformMatches(e.Ecosystem, a, plat) {
-						continue
-					}
-					in, fixed, git, problems := ranges.affects(a, e.Ecosystem, *v)
-					res.GitRanges += git
-					for _, msg := range problems {
-						if key := r.ID + msg; !badRange[key] {
-							badRange[key] = true
-							res.InvalidRanges = append(res.InvalidRanges, Problem{Record: r.ID, Message: msg})
-						}
-					}
-					if in {
-						hits = append(hits, hit{p: p, t: t, eco: e.Ecosystem, id: r.ID, affected: a.Index, fixed: fixed})
-						want[r.ID] = true
-						break // one finding per record and package
-					}
-				}
-			}
+			})
+			evals[ek] = ev
+		}
+		res.GitRanges += ev.git
+		if ev.err != nil {
+			res.Unparseable = append(res.Unparseable, Problem{Package: p, Message: fmt.Sprintf("%s (%s): %v", p.Name, t.Label, ev.err)})
+		}
+		for _, h := range ev.hits {
+			hits = append(hits, hit{p: p, base: t.Base, name: t.Name, ver: t.Version, recordHit: h})
+			want[h.id] = true
 		}
 	}
 	cache, err := fetchAll(store, want)
@@ -157,13 +132,14 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 		return nil, err
 	}
 	scores := map[*osv.Affected]Score{}
+	res.Matches = make([]Match, 0, len(hits))
 	for _, h := range hits {
 		v := cache[h.id]
 		if v == nil || h.affected >= len(v.Affected) {
 			return nil, fmt.Errorf("record %s: the index does not match the record; run `eksguard db update` to rebuild the database", h.id)
 		}
 		a := &v.Affected[h.affected]
-		if a.Package.Ecosystem != h.eco || db.NormalizeName(h.t.Base, a.Package.Name) != db.NormalizeName(h.t.Base, h.t.Name) {
+		if a.Package.Ecosystem != h.eco || db.NormalizeName(h.base, a.Package.Name) != db.NormalizeName(h.base, h.name) {
 			return nil, fmt.Errorf("record %s: the index does not match the record; run `eksguard db update` to rebuild the database", h.id)
 		}
 		score, ok := scores[a]
@@ -172,7 +148,7 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 			scores[a] = score
 		}
 		res.Matches = append(res.Matches, Match{
-			Package: h.p, Ecosystem: h.eco, Name: h.t.Name, Version: h.t.Version,
+			Package: h.p, Ecosystem: h.eco, Name: h.name, Version: h.ver,
 			Vuln: v, Affected: a, Fixed: h.fixed, Score: score,
 		})
 	}
@@ -186,6 +162,63 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 	return res, nil
 }
 
+// recordHit is one record affecting a package version.
+type recordHit struct {
+	eco, id  string
+	affected int // index in the record's affected list
+	fixed    string
+}
+
+// evaluation is what one package version's lookup found: the records affecting it, the
+// GIT ranges skipped, or why its version does not parse.
+type evaluation struct {
+	hits []recordHit
+	git  int
+	err  error
+}
+
+// evaluate matches one installed version against the entries looked up for its name.
+// Ranges whose versions do not parse are handed to invalid.
+func evaluate(ranges *rangeCache, t Target, entries []db.Entry, plat Platform, invalid func(id, msg string)) evaluation {
+	var out evaluation
+	var v *version.Version
+	for _, e := range entries {
+		if !t.Accept(e.Ecosystem) {
+			continue
+		}
+		if v == nil {
+			pv := ranges.parse(e.Ecosystem, t.Version)
+			if pv.err != nil {
+				out.err = pv.err
+				return out
+			}
+			v = &pv.v
+		}
+		for ri := range e.Records {
+			r := &e.Records[ri]
+			if r.Withdrawn {
+				continue
+			}
+			for ai := range r.Affected {
+				a := &r.Affected[ai]
+				if !platformMatches(e.Ecosystem, a, plat) {
+					continue
+				}
+				in, fixed, git, problems := ranges.affects(a, e.Ecosystem, *v)
+				out.git += git
+				for _, msg := range problems {
+					invalid(r.ID, msg)
+				}
+				if in {
+					out.hits = append(out.hits, recordHit{eco: e.Ecosystem, id: r.ID, affected: a.Index, fixed: fixed})
+					break // one finding per record and package
+				}
+			}
+		}
+	}
+	return out
+}
+
 type parsedVersion struct {
 	v   version.Version
 	err error
@@ -196,10 +229,29 @@ type parsedVersion struct {
 type rangeCache struct {
 	ranges   map[*osv.Range]parsedRange
 	versions map[*db.Affected][]version.Version
+	parsed   map[string]parsedVersion // version order NUL version string
+}
+
+// parse parses a version once per run: the same strings recur across records (Go's
+// release versions in every standard library advisory) and packages.
+func (c *rangeCache) parse(ecosystem, s string) parsedVersion {
+	order := version.Order(ecosystem)
+	if order == "" {
+		v, err := version.Parse(ecosystem, s)
+		return parsedVersion{v, err}
+	}
+	k := order + "\x00" + s
+	if p, ok := c.parsed[k]; ok {
+		return p
+	}
+	v, err := version.Parse(ecosystem, s)
+	p := parsedVersion{v, err}
+	c.parsed[k] = p
+	return p
 }
 
 func newRangeCache() *rangeCache {
-	return &rangeCache{ranges: map[*osv.Range]parsedRange{}, versions: map[*db.Affected][]version.Version{}}
+	return &rangeCache{ranges: map[*osv.Range]parsedRange{}, versions: map[*db.Affected][]version.Version{}, parsed: map[string]parsedVersion{}}
 }
 
 // versionList parses an affected entry's versions list (entries that do not parse are
@@ -210,25 +262,38 @@ func (c *rangeCache) versionList(a *db.Affected, eco string) []version.Version {
 	}
 	var l []version.Version
 	for _, s := range a.Versions {
-		if v, err := version.Parse(eco, s); err == nil {
-			l = append(l, v)
+		if p := c.parse(eco, s); p.err == nil {
+			l = append(l, p.v)
 		}
 	}
 	c.versions[a] = l
 	return l
 }
 
+// parsedRange is a range's events parsed and sorted (see parseEvents): the introduced,
+// fixed and last_affected events, and the lowest limit.
 type parsedRange struct {
-	events []event
-	err    error
+	main  []event
+	limit *event
+	err   error
 }
 
 func (c *rangeCache) get(r *osv.Range, order string) parsedRange {
 	if p, ok := c.ranges[r]; ok {
 		return p
 	}
-	evs, err := parseEvents(r.Events, order)
-	p := parsedRange{events: evs, err: err}
+	evs, err := parseEvents(r.Events, order, c.parse)
+	p := parsedRange{err: err}
+	for i := range evs {
+		switch e := &evs[i]; e.kind {
+		case "limit":
+			if p.limit == nil {
+				p.limit = e // sorted: the first is the lowest
+			}
+		default:
+			p.main = append(p.main, *e)
+		}
+	}
 	c.ranges[r] = p
 	return p
 }
@@ -268,7 +333,7 @@ func (c *rangeCache) affects(a *db.Affected, eco string, v version.Version) (hit
 			problems = append(problems, p.err.Error())
 			continue
 		}
-		in, fix := inRange(p.events, v)
+		in, fix := inRange(p, v)
 		if in {
 			if !hit || fixed == "" {
 				fixed = fix
@@ -290,18 +355,18 @@ var kindRank = map[string]int{"introduced": 0, "fixed": 1, "last_affected": 1, "
 
 // parseEvents parses a range's versions and sorts its events: by version, introduced
 // "0" first, and at equal versions introduced before the others.
-func parseEvents(events []osv.Event, order string) ([]event, error) {
+func parseEvents(events []osv.Event, order string, parse func(ecosystem, s string) parsedVersion) ([]event, error) {
 	evs := make([]event, 0, len(events))
 	for _, e := range events {
 		ev := event{kind: e.Kind(), raw: e.Value()}
 		if ev.kind == "introduced" && ev.raw == "0" {
 			ev.zero = true
 		} else {
-			pv, err := version.Parse(order, ev.raw)
-			if err != nil {
-				return nil, fmt.Errorf("%s event: %w", ev.kind, err)
+			pv := parse(order, ev.raw)
+			if pv.err != nil {
+				return nil, fmt.Errorf("%s event: %w", ev.kind, pv.err)
 			}
-			ev.v = pv
+			ev.v = pv.v
 		}
 		evs = append(evs, ev)
 	}
@@ -321,35 +386,41 @@ func parseEvents(events []osv.Event, order string) ([]event, error) {
 	return evs, nil
 }
 
-// inRange applies the OSV evaluation algorithm to one range's sorted events.
-func inRange(evs []event, v version.Version) (bool, string) {
-	affected := false
-	for _, e := range evs {
+// inRange applies the OSV evaluation algorithm to one range
+// (https://ossf.github.io/osv-schema/#evaluation). Walking the sorted events, each event
+// that applies to v sets the state: introduced (v >= it) to affected, fixed (v >= it) and
+// last_affected (v > it) to not affected. No event above v applies, so the walk stops at
+// the first one, having compared v with each event once; the fixed version is the first
+// fixed event from there (the lowest above v). A limit at or below v ends the range.
+func inRange(p parsedRange, v version.Version) (bool, string) {
+	affected, above := false, len(p.main)
+	for i := range p.main {
+		e := &p.main[i]
+		if e.zero {
+			affected = true
+			continue
+		}
+		c := v.Compare(e.v)
+		if c < 0 {
+			above = i
+			break
+		}
 		switch e.kind {
 		case "introduced":
-			if e.zero || v.Compare(e.v) >= 0 {
-				affected = true
-			}
+			affected = true
 		case "fixed":
-			if v.Compare(e.v) >= 0 {
-				affected = false
-			}
-		case "last_affected":
-			if v.Compare(e.v) > 0 {
-				affected = false
-			}
-		}
-	}
-	for _, e := range evs {
-		if e.kind == "limit" && v.Compare(e.v) >= 0 {
 			affected = false
+		case "last_affected":
+			if c > 0 {
+				affected = false
+			}
 		}
 	}
-	if !affected {
+	if !affected || (p.limit != nil && v.Compare(p.limit.v) >= 0) {
 		return false, ""
 	}
-	for _, e := range evs {
-		if e.kind == "fixed" && v.Compare(e.v) < 0 {
+	for _, e := range p.main[above:] {
+		if e.kind == "fixed" {
 			return true, e.raw
 		}
 	}
