@@ -182,29 +182,19 @@ func (r *compactReader) uvarint(what string) uint64 {
 		return 0
 	}
 	var n uint64
-	var k int
-	for i := 0; ; i++ {
-		if i == len(r.b) || i == binary.MaxVarintLen64 {
-			r.fail(what)
-			return 0
-		}
+	for i := 0; i < len(r.b) && i < binary.MaxVarintLen64; i++ {
 		c := r.b[i]
 		if i == binary.MaxVarintLen64-1 && c > 1 {
-			r.fail(what) // overflows 64 bits
-			return 0
+			break // overflows 64 bits
 		}
 		n |= uint64(c&0x7f) << (7 * i)
 		if c < 0x80 {
-			k = i + 1
-			break
+			r.b = r.b[i+1:]
+			return n
 		}
 	}
-	if k <= 0 {
-		r.fail(what)
-		return 0
-	}
-	r.b = r.b[k:]
-	return n
+	r.fail(what)
+	return 0
 }
 
 // count reads a count of items that each take at least one more byte, bounded by limit.

@@ -15,7 +15,9 @@ import (
 	"github.com/eksguard/eksguard/pkg/vuln/version"
 )
 
-// Store is what matching reads: the database, or anything shaped like it.
+// Store is what matching reads: the database, or anything shaped like it. Lookup returns
+// each entry's records in their compact form (db.Entry.Records, as db.Compact builds
+// them); Get decodes a whole record, and is called only for records that match.
 type Store interface {
 	Lookup(base, name string) ([]db.Entry, error)
 	Get(id string) (*osv.Vulnerability, error)
