@@ -5,7 +5,8 @@
 //
 //	meta  "schema" -> decimal schema version; "info" -> JSON Info
 //	rec   record id -> the record's JSON, compacted
-//	idx   base ecosystem NUL package name NUL full ecosystem -> record ids, newline-separated
+//	idx   base ecosystem NUL package name NUL full ecosystem -> the records naming that
+//	      package, in the compact form matching reads (compact.go)
 //
 // The index key starts with the base ecosystem ("Debian") and the package name, so one
 // prefix scan finds every release variant ("Debian:11", "Debian:12") of a package.
@@ -19,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +33,7 @@ import (
 
 // SchemaVersion is the layout this eksguard reads and writes. A file of another version is
 // rebuilt by import and update, and refused with a clear message by readers.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // FileName is the database file inside the database directory.
 const FileName = "vuln.db"
@@ -191,6 +191,8 @@ func (d *DB) Close() error { return d.b.Close() }
 type Entry struct {
 	Ecosystem string // full ecosystem, e.g. "Debian:12"
 	IDs       []string
+	// Records are the records of IDs, in the same order, in their compact form.
+	Records []Record
 }
 
 // Lookup returns every ecosystem variant of a package with its record ids. base is the
@@ -201,7 +203,15 @@ func (d *DB) Lookup(base, name string) ([]Entry, error) {
 	err := safeView(d.b, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketIdx).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			out = append(out, Entry{Ecosystem: string(k[len(prefix):]), IDs: strings.Split(string(v), "\n")})
+			recs, err := DecodeRecords(v)
+			if err != nil {
+				return fmt.Errorf("%s: index entry %q: %w; run `eksguard db update` to rebuild it", d.path, k, err)
+			}
+			e := Entry{Ecosystem: string(k[len(prefix):]), IDs: make([]string, len(recs)), Records: recs}
+			for i := range recs {
+				e.IDs[i] = recs[i].ID
+			}
+			out = append(out, e)
 		}
 		return nil
 	})
@@ -239,14 +249,3 @@ func NormalizeName(base, name string) string {
 
 // Ecosystems that eksguard matches; records naming others are kept but never matched.
 func Supported(ecosystem string) bool { return version.Order(ecosystem) != "" }
-
-func sortedUnique(ids []string) []string {
-	sort.Strings(ids)
-	out := ids[:0]
-	for i, s := range ids {
-		if i == 0 || s != ids[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
-}

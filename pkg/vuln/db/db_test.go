@@ -3,6 +3,7 @@ package db
 import (
 	"archive/zip"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,7 +179,7 @@ func TestOtherSchemaAndGarbage(t *testing.T) {
 	}
 	// A database of a future schema: refused by readers, rebuilt by writers.
 	setSchema(t, dbDir, SchemaVersion+1)
-	if _, err := Open(dbDir); !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "schema 2") {
+	if _, err := Open(dbDir); !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), fmt.Sprintf("schema %d", SchemaVersion+1)) {
 		t.Fatalf("other schema: %v", err)
 	}
 	w = importAll(t, dbDir, in)

@@ -31,7 +31,7 @@ type Writer struct {
 	path    string // the file written
 	final   string // where it goes on Commit ("" when written in place)
 	info    Info
-	pending map[string][]string // index key -> ids added
+	pending map[string][]*Record // index key -> records added
 	inTx    int
 	// Added, Invalid count records; Errors holds the first invalid records' messages.
 	Added, Invalid int
@@ -56,7 +56,7 @@ func Create(dir string) (*Writer, error) {
 		return nil, fmt.Errorf("%s: %w", tmp, err)
 	}
 	b.NoSync = true // synced once in Commit
-	w := &Writer{b: b, dir: dir, path: tmp, final: final, pending: map[string][]string{}, info: Info{Schema: SchemaVersion}}
+	w := &Writer{b: b, dir: dir, path: tmp, final: final, pending: map[string][]*Record{}, info: Info{Schema: SchemaVersion}}
 	if err := w.begin(); err != nil {
 		w.Abort()
 		return nil, err
@@ -99,7 +99,7 @@ func Append(dir string) (*Writer, error) {
 		w.Notes = append(w.Notes, fmt.Sprintf("rebuilding: %v", verr))
 		return w, nil
 	}
-	w := &Writer{b: b, dir: dir, path: path, pending: map[string][]string{}, info: info}
+	w := &Writer{b: b, dir: dir, path: path, pending: map[string][]*Record{}, info: info}
 	if err := w.begin(); err != nil {
 		w.Abort()
 		return nil, err
@@ -145,7 +145,7 @@ func (w *Writer) Add(name string, data []byte) error {
 	id := []byte(v.ID)
 	if old := rec.Get(id); old == nil {
 		w.info.Records++
-	} else if w.final == "" {
+	} else {
 		if err := w.unindex(v.ID, old); err != nil {
 			return err
 		}
@@ -153,16 +153,8 @@ func (w *Writer) Add(name string, data []byte) error {
 	if err := rec.Put(id, compact.Bytes()); err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for _, a := range v.Affected {
-		if a.Package.Ecosystem == "" {
-			continue
-		}
-		k := indexKey(a.Package.Ecosystem, a.Package.Name)
-		if !seen[k] {
-			seen[k] = true
-			w.pending[k] = append(w.pending[k], v.ID)
-		}
+	for k, r := range Compact(v) {
+		w.pending[k] = append(w.pending[k], r)
 	}
 	w.Added++
 	w.inTx++
@@ -187,32 +179,44 @@ func (w *Writer) invalid(err error) error {
 	return &RecordError{Err: err}
 }
 
-// unindex removes a replaced record's index entries.
+// unindex removes a replaced record's index entries, written or pending.
 func (w *Writer) unindex(id string, old []byte) error {
 	v, err := osv.Decode(old)
 	if err != nil {
 		return nil // an old record that no longer decodes has no entries worth keeping
 	}
 	idx := w.tx.Bucket(bucketIdx)
-	for _, a := range v.Affected {
-		if a.Package.Ecosystem == "" {
-			continue
+	for k := range Compact(v) {
+		if p := w.pending[k]; len(p) > 0 {
+			keep := p[:0]
+			for _, r := range p {
+				if r.ID != id {
+					keep = append(keep, r)
+				}
+			}
+			w.pending[k] = keep
 		}
-		k := []byte(indexKey(a.Package.Ecosystem, a.Package.Name))
-		cur := idx.Get(k)
+		cur := idx.Get([]byte(k))
 		if cur == nil {
 			continue
 		}
-		var keep []string
-		for _, x := range strings.Split(string(cur), "\n") {
-			if x != id {
-				keep = append(keep, x)
+		recs, derr := DecodeRecords(cur)
+		if derr != nil {
+			return fmt.Errorf("%s: index entry %q: %w; run `eksguard db update` to rebuild it", w.path, k, derr)
+		}
+		var keep []*Record
+		for i := range recs {
+			if recs[i].ID != id {
+				keep = append(keep, &recs[i])
 			}
 		}
 		if len(keep) == 0 {
-			err = idx.Delete(k)
+			err = idx.Delete([]byte(k))
 		} else {
-			err = idx.Put(k, []byte(strings.Join(keep, "\n")))
+			var enc []byte
+			if enc, err = EncodeRecords(keep); err == nil {
+				err = idx.Put([]byte(k), enc)
+			}
 		}
 		if err != nil {
 			return err
@@ -224,15 +228,30 @@ func (w *Writer) unindex(id string, old []byte) error {
 // flush merges the pending index entries into the index.
 func (w *Writer) flush() error {
 	idx := w.tx.Bucket(bucketIdx)
-	for k, ids := range w.pending {
+	for k, recs := range w.pending {
+		var old []Record
 		if cur := idx.Get([]byte(k)); cur != nil {
-			ids = append(ids, strings.Split(string(cur), "\n")...)
+			var err error
+			if old, err = DecodeRecords(cur); err != nil {
+				return fmt.Errorf("%s: index entry %q: %w; run `eksguard db update` to rebuild it", w.path, k, err)
+			}
 		}
-		if err := idx.Put([]byte(k), []byte(strings.Join(sortedUnique(ids), "\n"))); err != nil {
+		merged := mergeRecords(old, recs)
+		if len(merged) == 0 { // every pending record was replaced under another key
+			if err := idx.Delete([]byte(k)); err != nil {
+				return err
+			}
+			continue
+		}
+		enc, err := EncodeRecords(merged)
+		if err != nil {
+			return err
+		}
+		if err := idx.Put([]byte(k), enc); err != nil {
 			return err
 		}
 	}
-	w.pending = map[string][]string{}
+	w.pending = map[string][]*Record{}
 	return nil
 }
 
@@ -268,8 +287,12 @@ func (w *Writer) Commit() (err error) {
 			set = map[string]struct{}{}
 			by[base] = set
 		}
-		for _, id := range strings.Split(string(v), "\n") {
-			set[id] = struct{}{}
+		recs, err := DecodeRecords(v)
+		if err != nil {
+			return fmt.Errorf("%s: index entry %q: %w", w.path, k, err)
+		}
+		for _, r := range recs {
+			set[r.ID] = struct{}{}
 		}
 	}
 	w.info.ByEcosystem = map[string]int{}

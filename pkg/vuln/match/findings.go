@@ -1,7 +1,6 @@
 package match
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -49,7 +48,7 @@ type Options struct {
 // Findings turns a result into findings: one per record and package, and one error
 // finding per package whose version does not parse.
 func Findings(res *Result, opts Options) []finding.Finding {
-	var out []finding.Finding
+	out := make([]finding.Finding, 0, len(res.Matches)+len(res.Unparseable))
 	texts := map[*osv.Vulnerability]*recordText{}
 	for i := range res.Matches {
 		m := &res.Matches[i]
@@ -72,10 +71,12 @@ func Findings(res *Result, opts Options) []finding.Finding {
 			texts[m.Vuln] = rt
 		}
 		f.Message, f.Evidence = message(m, rt), evidence(m, rt)
-		ids := append(append([]string{m.Vuln.ID}, m.Vuln.Aliases...), m.Vuln.Upstream...)
-		if reason, ok := opts.VEX.Suppresses(ids, []string{PURL(m.Package), opts.Subject.String(), m.Package.Path}); ok {
-			f.Status = finding.StatusSkip
-			f.Suppressed = &finding.Suppression{Reason: reason, Source: "vex " + opts.VEX.Source()}
+		if opts.VEX != nil {
+			ids := append(append([]string{m.Vuln.ID}, m.Vuln.Aliases...), m.Vuln.Upstream...)
+			if reason, ok := opts.VEX.Suppresses(ids, []string{PURL(m.Package), opts.Subject.String(), m.Package.Path}); ok {
+				f.Status = finding.StatusSkip
+				f.Suppressed = &finding.Suppression{Reason: reason, Source: "vex " + opts.VEX.Source()}
+			}
 		}
 		out = append(out, f)
 	}
@@ -109,14 +110,15 @@ func textOf(m *Match) *recordText {
 
 func message(m *Match, rt *recordText) string {
 	var b strings.Builder
+	b.Grow(len(m.Vuln.ID) + len(rt.cves) + len(m.Package.Name) + len(m.Package.Version) + len(m.Fixed) + len(rt.summary) + 160)
 	b.WriteString(m.Vuln.ID)
 	b.WriteString(rt.cves)
-	fmt.Fprintf(&b, ": %s %s", m.Package.Name, m.Package.Version)
+	b.WriteString(": " + m.Package.Name + " " + m.Package.Version)
 	if m.Name != m.Package.Name {
-		fmt.Fprintf(&b, " (source package %s %s)", m.Name, m.Version)
+		b.WriteString(" (source package " + m.Name + " " + m.Version + ")")
 	}
 	if m.Fixed != "" {
-		fmt.Fprintf(&b, ", fixed in %s", m.Fixed)
+		b.WriteString(", fixed in " + m.Fixed)
 	} else {
 		b.WriteString(", no fix published")
 	}
@@ -149,12 +151,11 @@ func oneLine(s string) string {
 }
 
 func evidence(m *Match, rt *recordText) map[string]string {
-	e := map[string]string{
-		"advisory":         m.Vuln.ID,
-		"package":          m.Package.Name,
-		"installedVersion": m.Package.Version,
-		"ecosystem":        m.Ecosystem,
-	}
+	e := make(map[string]string, 16)
+	e["advisory"] = m.Vuln.ID
+	e["package"] = m.Package.Name
+	e["installedVersion"] = m.Package.Version
+	e["ecosystem"] = m.Ecosystem
 	if m.Fixed != "" {
 		e["fixedVersion"] = m.Fixed
 	}

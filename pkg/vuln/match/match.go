@@ -3,7 +3,6 @@
 package match
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -16,7 +15,9 @@ import (
 	"github.com/eksguard/eksguard/pkg/vuln/version"
 )
 
-// Store is what matching reads: the database, or anything shaped like it.
+// Store is what matching reads: the database, or anything shaped like it. Lookup returns
+// each entry's records in their compact form (db.Entry.Records, as db.Compact builds
+// them); Get decodes a whole record, and is called only for records that match.
 type Store interface {
 	Lookup(base, name string) ([]db.Entry, error)
 	Get(id string) (*osv.Vulnerability, error)
@@ -73,103 +74,85 @@ func Run(store Store, inv *inventory.Inventory) (*Result, error) {
 func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Result, error) {
 	res := &Result{Packages: len(inv.Packages)}
 	ranges := newRangeCache()
-	platforms := platformCache{}
-	scores := map[*osv.Affected]Score{}
 	badRange := map[string]bool{}
-	// Look every package up first, then read the records named in parallel (decoding
-	// dominates), then evaluate.
-	type lookup struct {
-		t       Target
-		entries []db.Entry
-		err     error
+	// Per scan, each package name is looked up once and each installed version parsed
+	// once; matching reads the records' compact form from the index, and only the
+	// records that match are read in full (in parallel), for their findings.
+	lookups := map[string][]db.Entry{}
+	type hit struct {
+		p               *inventory.Package
+		base, name, ver string
+		recordHit
 	}
-	looks := make([]lookup, len(inv.Packages))
+	var hits []hit
+	evals := map[string]evaluation{}
 	want := map[string]bool{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		t, err := TargetFor(p, inv.OS)
 		if err != nil {
-			looks[i].err = err
-			continue
-		}
-		entries, err := store.Lookup(t.Base, t.Name)
-		if err != nil {
-			return nil, err
-		}
-		looks[i] = lookup{t: t, entries: entries}
-		for _, e := range entries {
-			if t.Accept(e.Ecosystem) {
-				for _, id := range e.IDs {
-					want[id] = true
-				}
-			}
-		}
-	}
-	cache, err := fetchAll(store, want)
-	if err != nil {
-		return nil, err
-	}
-	for i := range inv.Packages {
-		p := &inv.Packages[i]
-		t, entries := looks[i].t, looks[i].entries
-		if err := looks[i].err; err != nil {
 			res.Unsupported = append(res.Unsupported, Problem{Package: p, Message: fmt.Sprintf("%s %s: %v", p.Name, p.Version, err)})
 			continue
+		}
+		key := t.Base + "\x00" + db.NormalizeName(t.Base, t.Name)
+		entries, ok := lookups[key]
+		if !ok {
+			if entries, err = store.Lookup(t.Base, t.Name); err != nil {
+				return nil, err
+			}
+			lookups[key] = entries
 		}
 		res.Looked++
 		plat := platform
 		if p.Arch != "" {
 			plat.GOARCH = p.Arch
 		}
-		var installed *version.Version
-		for _, e := range entries {
-			if !t.Accept(e.Ecosystem) {
-				continue
-			}
-			if installed == nil {
-				v, err := version.Parse(e.Ecosystem, t.Version)
-				if err != nil {
-					res.Unparseable = append(res.Unparseable, Problem{Package: p, Message: fmt.Sprintf("%s (%s): %v", p.Name, t.Label, err)})
-					break
+		// Packages of the same name, version, ecosystem and platform (the standard
+		// library of many Go binaries, a module several binaries embed) are evaluated once.
+		ek := t.Label + "\x00" + key + "\x00" + t.Version + "\x00" + plat.GOOS + "\x00" + plat.GOARCH
+		ev, ok := evals[ek]
+		if !ok {
+			ev = evaluate(ranges, t, entries, plat, func(id, msg string) {
+				if key := id + msg; !badRange[key] {
+					badRange[key] = true
+					res.InvalidRanges = append(res.InvalidRanges, Problem{Record: id, Message: msg})
 				}
-				installed = &v
-			}
-			for _, id := range e.IDs {
-				v := cache[id]
-				if v.Withdrawn != nil {
-					continue
-				}
-				for ai := range v.Affected {
-					a := &v.Affected[ai]
-					if a.Package.Ecosystem != e.Ecosystem || db.NormalizeName(t.Base, a.Package.Name) != db.NormalizeName(t.Base, t.Name) {
-						continue
-					}
-					if !platforms.matches(a, plat) {
-						continue
-					}
-					hit, fixed, git, problems := ranges.affects(a, e.Ecosystem, *installed)
-					res.GitRanges += git
-					for _, msg := range problems {
-						if key := id + msg; !badRange[key] {
-							badRange[key] = true
-							res.InvalidRanges = append(res.InvalidRanges, Problem{Record: id, Message: msg})
-						}
-					}
-					if hit {
-						score, ok := scores[a]
-						if !ok {
-							score = SeverityOf(v, a)
-							scores[a] = score
-						}
-						res.Matches = append(res.Matches, Match{
-							Package: p, Ecosystem: e.Ecosystem, Name: t.Name, Version: t.Version,
-							Vuln: v, Affected: a, Fixed: fixed, Score: score,
-						})
-						break // one finding per record and package
-					}
-				}
-			}
+			})
+			evals[ek] = ev
 		}
+		res.GitRanges += ev.git
+		if ev.err != nil {
+			res.Unparseable = append(res.Unparseable, Problem{Package: p, Message: fmt.Sprintf("%s (%s): %v", p.Name, t.Label, ev.err)})
+		}
+		for _, h := range ev.hits {
+			hits = append(hits, hit{p: p, base: t.Base, name: t.Name, ver: t.Version, recordHit: h})
+			want[h.id] = true
+		}
+	}
+	cache, err := fetchAll(store, want)
+	if err != nil {
+		return nil, err
+	}
+	scores := map[*osv.Affected]Score{}
+	res.Matches = make([]Match, 0, len(hits))
+	for _, h := range hits {
+		v := cache[h.id]
+		if v == nil || h.affected >= len(v.Affected) {
+			return nil, fmt.Errorf("record %s: the index does not match the record; run `eksguard db update` to rebuild the database", h.id)
+		}
+		a := &v.Affected[h.affected]
+		if a.Package.Ecosystem != h.eco || db.NormalizeName(h.base, a.Package.Name) != db.NormalizeName(h.base, h.name) {
+			return nil, fmt.Errorf("record %s: the index does not match the record; run `eksguard db update` to rebuild the database", h.id)
+		}
+		score, ok := scores[a]
+		if !ok {
+			score = SeverityOf(v, a)
+			scores[a] = score
+		}
+		res.Matches = append(res.Matches, Match{
+			Package: h.p, Ecosystem: h.eco, Name: h.name, Version: h.ver,
+			Vuln: v, Affected: a, Fixed: h.fixed, Score: score,
+		})
 	}
 	sort.SliceStable(res.Matches, func(i, j int) bool {
 		a, b := &res.Matches[i], &res.Matches[j]
@@ -181,44 +164,138 @@ func RunPlatform(store Store, inv *inventory.Inventory, platform Platform) (*Res
 	return res, nil
 }
 
+// recordHit is one record affecting a package version.
+type recordHit struct {
+	eco, id  string
+	affected int // index in the record's affected list
+	fixed    string
+}
+
+// evaluation is what one package version's lookup found: the records affecting it, the
+// GIT ranges skipped, or why its version does not parse.
+type evaluation struct {
+	hits []recordHit
+	git  int
+	err  error
+}
+
+// evaluate matches one installed version against the entries looked up for its name.
+// Ranges whose versions do not parse are handed to invalid.
+func evaluate(ranges *rangeCache, t Target, entries []db.Entry, plat Platform, invalid func(id, msg string)) evaluation {
+	var out evaluation
+	var v *version.Version
+	for _, e := range entries {
+		if !t.Accept(e.Ecosystem) {
+			continue
+		}
+		if v == nil {
+			pv := ranges.parse(e.Ecosystem, t.Version)
+			if pv.err != nil {
+				out.err = pv.err
+				return out
+			}
+			v = &pv.v
+		}
+		for ri := range e.Records {
+			r := &e.Records[ri]
+			if r.Withdrawn {
+				continue
+			}
+			for ai := range r.Affected {
+				a := &r.Affected[ai]
+				if !platformMatches(e.Ecosystem, a, plat) {
+					continue
+				}
+				in, fixed, git, problems := ranges.affects(a, e.Ecosystem, *v)
+				out.git += git
+				for _, msg := range problems {
+					invalid(r.ID, msg)
+				}
+				if in {
+					out.hits = append(out.hits, recordHit{eco: e.Ecosystem, id: r.ID, affected: a.Index, fixed: fixed})
+					break // one finding per record and package
+				}
+			}
+		}
+	}
+	return out
+}
+
+type parsedVersion struct {
+	v   version.Version
+	err error
+}
+
 // rangeCache holds each range's events parsed and sorted once per run: a record is read
 // for many packages (every binary with the same module), its versions parsed once.
 type rangeCache struct {
 	ranges   map[*osv.Range]parsedRange
-	versions map[*osv.Affected][]version.Version
+	versions map[*db.Affected][]version.Version
+	parsed   map[string]parsedVersion // version order NUL version string
+}
+
+// parse parses a version once per run: the same strings recur across records (Go's
+// release versions in every standard library advisory) and packages.
+func (c *rangeCache) parse(ecosystem, s string) parsedVersion {
+	order := version.Order(ecosystem)
+	if order == "" {
+		v, err := version.Parse(ecosystem, s)
+		return parsedVersion{v, err}
+	}
+	k := order + "\x00" + s
+	if p, ok := c.parsed[k]; ok {
+		return p
+	}
+	v, err := version.Parse(ecosystem, s)
+	p := parsedVersion{v, err}
+	c.parsed[k] = p
+	return p
 }
 
 func newRangeCache() *rangeCache {
-	return &rangeCache{ranges: map[*osv.Range]parsedRange{}, versions: map[*osv.Affected][]version.Version{}}
+	return &rangeCache{ranges: map[*osv.Range]parsedRange{}, versions: map[*db.Affected][]version.Version{}, parsed: map[string]parsedVersion{}}
 }
 
 // versionList parses an affected entry's versions list (entries that do not parse are
 // left out: they can only match by their exact spelling).
-func (c *rangeCache) versionList(a *osv.Affected, eco string) []version.Version {
+func (c *rangeCache) versionList(a *db.Affected, eco string) []version.Version {
 	if l, ok := c.versions[a]; ok {
 		return l
 	}
 	var l []version.Version
 	for _, s := range a.Versions {
-		if v, err := version.Parse(eco, s); err == nil {
-			l = append(l, v)
+		if p := c.parse(eco, s); p.err == nil {
+			l = append(l, p.v)
 		}
 	}
 	c.versions[a] = l
 	return l
 }
 
+// parsedRange is a range's events parsed and sorted (see parseEvents): the introduced,
+// fixed and last_affected events, and the lowest limit.
 type parsedRange struct {
-	events []event
-	err    error
+	main  []event
+	limit *event
+	err   error
 }
 
 func (c *rangeCache) get(r *osv.Range, order string) parsedRange {
 	if p, ok := c.ranges[r]; ok {
 		return p
 	}
-	evs, err := parseEvents(r.Events, order)
-	p := parsedRange{events: evs, err: err}
+	evs, err := parseEvents(r.Events, order, c.parse)
+	p := parsedRange{err: err}
+	for i := range evs {
+		switch e := &evs[i]; e.kind {
+		case "limit":
+			if p.limit == nil {
+				p.limit = e // sorted: the first is the lowest
+			}
+		default:
+			p.main = append(p.main, *e)
+		}
+	}
 	c.ranges[r] = p
 	return p
 }
@@ -227,7 +304,7 @@ func (c *rangeCache) get(r *osv.Range, order string) parsedRange {
 // its ranges (https://ossf.github.io/osv-schema/#evaluation). It returns whether the
 // version is affected, the fixed version to upgrade to, the GIT ranges skipped and the
 // problems with ranges that do not parse.
-func (c *rangeCache) affects(a *osv.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
+func (c *rangeCache) affects(a *db.Affected, eco string, v version.Version) (hit bool, fixed string, git int, problems []string) {
 	for _, s := range a.Versions {
 		if s == v.String() {
 			hit = true
@@ -258,7 +335,7 @@ func (c *rangeCache) affects(a *osv.Affected, eco string, v version.Version) (hi
 			problems = append(problems, p.err.Error())
 			continue
 		}
-		in, fix := inRange(p.events, v)
+		in, fix := inRange(p, v)
 		if in {
 			if !hit || fixed == "" {
 				fixed = fix
@@ -280,18 +357,18 @@ var kindRank = map[string]int{"introduced": 0, "fixed": 1, "last_affected": 1, "
 
 // parseEvents parses a range's versions and sorts its events: by version, introduced
 // "0" first, and at equal versions introduced before the others.
-func parseEvents(events []osv.Event, order string) ([]event, error) {
+func parseEvents(events []osv.Event, order string, parse func(ecosystem, s string) parsedVersion) ([]event, error) {
 	evs := make([]event, 0, len(events))
 	for _, e := range events {
 		ev := event{kind: e.Kind(), raw: e.Value()}
 		if ev.kind == "introduced" && ev.raw == "0" {
 			ev.zero = true
 		} else {
-			pv, err := version.Parse(order, ev.raw)
-			if err != nil {
-				return nil, fmt.Errorf("%s event: %w", ev.kind, err)
+			pv := parse(order, ev.raw)
+			if pv.err != nil {
+				return nil, fmt.Errorf("%s event: %w", ev.kind, pv.err)
 			}
-			ev.v = pv
+			ev.v = pv.v
 		}
 		evs = append(evs, ev)
 	}
@@ -311,35 +388,41 @@ func parseEvents(events []osv.Event, order string) ([]event, error) {
 	return evs, nil
 }
 
-// inRange applies the OSV evaluation algorithm to one range's sorted events.
-func inRange(evs []event, v version.Version) (bool, string) {
-	affected := false
-	for _, e := range evs {
+// inRange applies the OSV evaluation algorithm to one range
+// (https://ossf.github.io/osv-schema/#evaluation). Walking the sorted events, each event
+// that applies to v sets the state: introduced (v >= it) to affected, fixed (v >= it) and
+// last_affected (v > it) to not affected. No event above v applies, so the walk stops at
+// the first one, having compared v with each event once; the fixed version is the first
+// fixed event from there (the lowest above v). A limit at or below v ends the range.
+func inRange(p parsedRange, v version.Version) (bool, string) {
+	affected, above := false, len(p.main)
+	for i := range p.main {
+		e := &p.main[i]
+		if e.zero {
+			affected = true
+			continue
+		}
+		c := v.Compare(e.v)
+		if c < 0 {
+			above = i
+			break
+		}
 		switch e.kind {
 		case "introduced":
-			if e.zero || v.Compare(e.v) >= 0 {
-				affected = true
-			}
+			affected = true
 		case "fixed":
-			if v.Compare(e.v) >= 0 {
-				affected = false
-			}
-		case "last_affected":
-			if v.Compare(e.v) > 0 {
-				affected = false
-			}
-		}
-	}
-	for _, e := range evs {
-		if e.kind == "limit" && v.Compare(e.v) >= 0 {
 			affected = false
+		case "last_affected":
+			if c > 0 {
+				affected = false
+			}
 		}
 	}
-	if !affected {
+	if !affected || (p.limit != nil && v.Compare(p.limit.v) >= 0) {
 		return false, ""
 	}
-	for _, e := range evs {
-		if e.kind == "fixed" && v.Compare(e.v) < 0 {
+	for _, e := range p.main[above:] {
+		if e.kind == "fixed" {
 			return true, e.raw
 		}
 	}
@@ -349,33 +432,12 @@ func inRange(evs []event, v version.Version) (bool, string) {
 // ErrNoDB is returned by callers that need a database and have none.
 var ErrNoDB = errors.New("no vulnerability database")
 
-type goImports []struct {
-	GOOS   []string `json:"goos"`
-	GOARCH []string `json:"goarch"`
-}
-
-// platformCache holds each Go affected entry's platform limits, decoded once per run.
-type platformCache map[*osv.Affected]goImports
-
-// matches applies a Go advisory's platform limits: an affected entry whose
+// platformMatches applies a Go advisory's platform limits: an affected entry whose
 // ecosystem_specific.imports all name other GOOS or GOARCH values does not apply (as
 // govulncheck decides for a binary). Entries without such limits, and packages of other
 // ecosystems, always apply.
-func (c platformCache) matches(a *osv.Affected, p Platform) bool {
-	if a.Package.Ecosystem != "Go" || len(a.EcosystemSpecific) == 0 || p.GOOS == "" {
-		return true
-	}
-	imports, ok := c[a]
-	if !ok {
-		var es struct {
-			Imports goImports `json:"imports"`
-		}
-		if json.Unmarshal(a.EcosystemSpecific, &es) == nil {
-			imports = es.Imports
-		}
-		c[a] = imports
-	}
-	if len(imports) == 0 {
+func platformMatches(eco string, a *db.Affected, p Platform) bool {
+	if eco != "Go" || len(a.Imports) == 0 || p.GOOS == "" {
 		return true
 	}
 	in := func(list []string, v string) bool {
@@ -389,7 +451,7 @@ func (c platformCache) matches(a *osv.Affected, p Platform) bool {
 		}
 		return false
 	}
-	for _, imp := range imports {
+	for _, imp := range a.Imports {
 		if in(imp.GOOS, p.GOOS) && in(imp.GOARCH, p.GOARCH) {
 			return true
 		}
@@ -397,7 +459,7 @@ func (c platformCache) matches(a *osv.Affected, p Platform) bool {
 	return false
 }
 
-// fetchAll reads and decodes records on as many workers as there are processors (at most
+// fetchAll reads and decodes the records that matched on as many workers as there are processors (at most
 // four).
 func fetchAll(store Store, ids map[string]bool) (map[string]*osv.Vulnerability, error) {
 	out := make(map[string]*osv.Vulnerability, len(ids))

@@ -8,32 +8,31 @@ import (
 	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/vuln/db"
 	"github.com/eksguard/eksguard/pkg/vuln/osv"
-	"github.com/eksguard/eksguard/pkg/vuln/version"
 	"github.com/eksguard/eksguard/pkg/vuln/vex"
 )
 
-// memStore is a Store over decoded records, indexed like the database.
+// memStore is a Store over decoded records, indexed like the database (db.Compact).
 type memStore struct {
 	recs map[string]*osv.Vulnerability
-	idx  map[string]map[string][]string // base\x00name -> ecosystem -> ids
+	idx  map[string]map[string][]*db.Record // base\x00name -> ecosystem -> records
 }
 
 func newMem(t *testing.T, records ...string) *memStore {
 	t.Helper()
-	m := &memStore{recs: map[string]*osv.Vulnerability{}, idx: map[string]map[string][]string{}}
+	m := &memStore{recs: map[string]*osv.Vulnerability{}, idx: map[string]map[string][]*db.Record{}}
 	for _, r := range records {
 		v, err := osv.Decode([]byte(r))
 		if err != nil {
 			t.Fatal(err)
 		}
 		m.recs[v.ID] = v
-		for _, a := range v.Affected {
-			base := version.Base(a.Package.Ecosystem)
-			k := base + "\x00" + db.NormalizeName(base, a.Package.Name)
+		for key, cr := range db.Compact(v) {
+			parts := strings.Split(key, "\x00") // base, name, ecosystem
+			k := parts[0] + "\x00" + parts[1]
 			if m.idx[k] == nil {
-				m.idx[k] = map[string][]string{}
+				m.idx[k] = map[string][]*db.Record{}
 			}
-			m.idx[k][a.Package.Ecosystem] = append(m.idx[k][a.Package.Ecosystem], v.ID)
+			m.idx[k][parts[2]] = append(m.idx[k][parts[2]], cr)
 		}
 	}
 	return m
@@ -41,8 +40,13 @@ func newMem(t *testing.T, records ...string) *memStore {
 
 func (m *memStore) Lookup(base, name string) ([]db.Entry, error) {
 	var out []db.Entry
-	for eco, ids := range m.idx[base+"\x00"+db.NormalizeName(base, name)] {
-		out = append(out, db.Entry{Ecosystem: eco, IDs: ids})
+	for eco, recs := range m.idx[base+"\x00"+db.NormalizeName(base, name)] {
+		e := db.Entry{Ecosystem: eco}
+		for _, r := range recs {
+			e.IDs = append(e.IDs, r.ID)
+			e.Records = append(e.Records, *r)
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

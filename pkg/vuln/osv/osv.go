@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -119,7 +118,24 @@ type Reference struct {
 // ErrTooLarge is returned for a record over MaxRecordBytes.
 var ErrTooLarge = errors.New("osv record too large")
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:+-]*$`)
+// validID says whether s is an id as OSV spells them: a letter or digit, then letters,
+// digits and . _ : + - (the pattern ^[A-Za-z0-9][A-Za-z0-9._:+-]*$, checked by hand: it runs
+// for every record read).
+func validID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == ':' || c == '+' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Decode reads and validates one record. The error names what is wrong; the caller adds
 // which input the record came from.
@@ -149,7 +165,7 @@ func (v *Vulnerability) Validate() error {
 	if v.ID == "" {
 		return errors.New("missing id")
 	}
-	if len(v.ID) > 256 || !idPattern.MatchString(v.ID) {
+	if len(v.ID) > 256 || !validID(v.ID) {
 		return fmt.Errorf("invalid id %.80q", v.ID)
 	}
 	// modified is required by the schema, but the Go vulnerability database's own
@@ -163,7 +179,7 @@ func (v *Vulnerability) Validate() error {
 		return fmt.Errorf("%d references (limit %d)", len(v.References), MaxReferences)
 	}
 	for _, a := range v.Aliases {
-		if len(a) > 256 || !idPattern.MatchString(a) {
+		if len(a) > 256 || !validID(a) {
 			return fmt.Errorf("invalid alias %.80q", a)
 		}
 	}

@@ -1,8 +1,10 @@
 package osv
 
 import (
+	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -107,4 +109,25 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// validID accepts exactly what the pattern it replaces accepts.
+func TestValidIDAgainstPattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:+-]*$`)
+	cases := []string{"", "GO-2020-0015", "CVE-2024-1", "DSA-5678-1", "GHSA-abcd-efgh-ijkl", "a", "-a", ".a",
+		"a b", "a/b", "a\x00", "é", "a:b+c_d.e-f", "A\n", "0"}
+	rng := rand.New(rand.NewSource(1))
+	alphabet := "aZ09._:+- /\x00\xc3\xa9"
+	for n := 0; n < 5000; n++ {
+		b := make([]byte, rng.Intn(6))
+		for i := range b {
+			b[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if validID(s) != pattern.MatchString(s) {
+			t.Fatalf("%q: validID %v, pattern %v", s, validID(s), pattern.MatchString(s))
+		}
+	}
 }
