@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/rules/dockerfile"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
@@ -10,6 +11,7 @@ import (
 
 // Rules lists every rule.
 func Rules() []rule.Rule {
+	known := map[string]bool{} // IDs and areas, for inline ignores in Dockerfiles
 	rs := []rule.Rule{
 		// The talk's pod checklist (rules/pod).
 		pod.PrivilegeEscalation(),
@@ -34,8 +36,14 @@ func Rules() []rule.Rule {
 		object.DefaultNamespace(),
 		object.DuplicateKeys(),
 	}
+	// Dockerfiles (rules/dockerfile): image hardening, Hadolint and Dockle parity.
+	rs = append(rs, dockerfile.Rules(func(id string) bool { return known[id] })...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
-	return append(rs, pss.Rules()...)
+	rs = append(rs, pss.Rules()...)
+	for _, r := range rs {
+		known[r.Meta().ID], known[r.Meta().Area()] = true, true
+	}
+	return rs
 }
 
 // Registry returns the validated registry of every rule. It panics on invalid metadata,
