@@ -76,7 +76,11 @@ func Parse(name string, data []byte, lim Limits) (res Result) {
 	}
 	ast, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
-		return fail(errLine(err), "%s", parseMessage(err))
+		line := errLine(err)
+		if strings.Contains(err.Error(), "line greater than max allowed size") {
+			line++ // BuildKit names the last line it read, not the one too long to read
+		}
+		return fail(line, "%s", parseMessage(err))
 	}
 	p := &builder{
 		name: name, data: data, lim: lim, escape: ast.EscapeToken,
@@ -249,6 +253,10 @@ func (p *builder) fill(in *target.Instruction, node *parser.Node, cmd any) {
 	case *instructions.ShellCommand:
 		p.shellCmd = c.Shell
 	case *instructions.RunCommand:
+		env := in.Env
+		if err := c.Expand(func(w string) (string, error) { return p.expand(w, env), nil }); err != nil {
+			p.errorf(in.Line, "RUN --mount: %v", err)
+		}
 		for _, m := range instructions.GetMounts(c) {
 			in.Mounts = append(in.Mounts, target.Mount{Type: string(m.Type), Target: m.Target, From: m.From, Source: m.Source})
 		}
