@@ -5,44 +5,51 @@
 set -euo pipefail
 CACHE=${1:?cache dir}
 PER=${2:-12}
+# MODULE or MODULE@VERSION: the modules whose Dockerfiles make up the corpus (the last
+# $PER listed versions of each; a module the proxy refuses is skipped).
 MODULES=(
 	github.com/moby/buildkit
 	github.com/docker/cli
+	github.com/docker/docker
 	k8s.io/kubernetes
 	github.com/aquasecurity/trivy
-	istio.io/istio
-	github.com/docker/docker
+	istio.io/istio@v0.0.0-20260827124520-eed52ebb66ad
+	istio.io/istio@v0.0.0-20260826214018-9739e10eb9d7
+	istio.io/istio@v0.0.0-20260423205519-b01690e6db7d
+	github.com/anchore/syft
+	github.com/anchore/grype
 	github.com/containerd/containerd/v2
-	github.com/hashicorp/nomad
-	github.com/grafana/grafana
-	github.com/cilium/cilium
-	github.com/argoproj/argo-cd/v3
-	knative.dev/serving
-	github.com/open-policy-agent/gatekeeper/v3
-	github.com/kyverno/kyverno
-	sigs.k8s.io/cluster-api
-	github.com/prometheus/prometheus
+	github.com/golangci/golangci-lint/v2
+	github.com/goreleaser/goreleaser/v2
+	github.com/open-policy-agent/opa
+	github.com/nats-io/nats-server/v2
+	github.com/ipfs/kubo
+	github.com/matrix-org/dendrite
+	github.com/google/go-containerregistry
 	github.com/jaegertracing/jaeger
-	github.com/hashicorp/vault
-	github.com/hashicorp/consul
-	github.com/minio/minio
-	github.com/gravitational/teleport
-	github.com/cockroachdb/cockroach
-	github.com/pulumi/pulumi/sdk/v3
-	github.com/dapr/dapr
-	github.com/envoyproxy/go-control-plane
-	github.com/GoogleContainerTools/skaffold/v2
-	github.com/tektoncd/pipeline
-	github.com/fluxcd/flux2/v2
-	github.com/ory/hydra/v2
-	github.com/openfaas/faas-netes
+	github.com/caddyserver/caddy/v2
+	github.com/derailed/k9s
+	github.com/awslabs/soci-snapshotter
+	github.com/aws/aws-lambda-runtime-interface-emulator
+	github.com/kyverno/chainsaw
+	github.com/go-delve/delve
+	github.com/ethereum/go-ethereum
+	github.com/authzed/spicedb
+	github.com/bufbuild/buf
+	github.com/influxdata/influxdb
+	github.com/FerretDB/FerretDB
 )
 mkdir -p "$CACHE/corpus" "$CACHE/mod"
 cd "$CACHE/mod"
 [ -f go.mod ] || go mod init corpus >/dev/null 2>&1
-for m in "${MODULES[@]}"; do
-	vs=$(go list -m -versions "$m" 2>/dev/null | tr ' ' '\n' | tail -n +2 | grep -v -- '-rc\|-beta\|-alpha' | tail -n "$PER" || true)
-	[ -n "$vs" ] || vs=latest
+for mv in "${MODULES[@]}"; do
+	m=${mv%@*}
+	if [ "$m" != "$mv" ]; then
+		vs=${mv#*@}
+	else
+		vs=$(go list -m -versions "$m" 2>/dev/null | tr ' ' '\n' | tail -n +2 | grep -v -- '-rc\|-beta\|-alpha' | tail -n "$PER" || true)
+		[ -n "$vs" ] || vs=latest
+	fi
 	for v in $vs; do
 		dir=$(go mod download -json "$m@$v" 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p') || true
 		[ -d "$dir" ] || { echo "skip $m@$v" >&2; continue; }

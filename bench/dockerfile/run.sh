@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${EKSGUARD_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/eksguard-bench}/dockerfile
 TRIVY_VERSION=v0.74.0
-PER=${PER:-12} # module versions per module in the corpus
+PER=${PER:-50} # module versions per module in the corpus
 step() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$CACHE"

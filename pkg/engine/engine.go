@@ -135,6 +135,7 @@ type Stats struct {
 	Objects       int `json:"objects"`
 	Workloads     int `json:"workloads"`
 	NotKubernetes int `json:"skippedFiles"` // files holding no Kubernetes object
+	Dockerfiles   int `json:"dockerfiles,omitempty"`
 }
 
 // Add sums two stats.
@@ -144,6 +145,7 @@ func (s *Stats) Add(o Stats) {
 	s.Objects += o.Objects
 	s.Workloads += o.Workloads
 	s.NotKubernetes += o.NotKubernetes
+	s.Dockerfiles += o.Dockerfiles
 }
 
 // Result is one unit's outcome.

@@ -134,6 +134,7 @@ func (m *Manifests) dockerfileUnit(in manifest.Input) engine.Unit {
 		}
 		res := dockerfile.Parse(in.Name, data, lim)
 		if res.Target != nil {
+			st.Dockerfiles = 1
 			check(res.Target)
 		}
 		return engine.Batch{Errors: res.Errors, Stats: st}

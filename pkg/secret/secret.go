@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Kind names a class of secret.
@@ -54,31 +55,36 @@ type pattern struct {
 	group int
 }
 
-var patterns = []pattern{
-	{AWSAccessKeyID, regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}\b`), 0},
-	{PrivateKey, regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)`), 0},
-	{GitHubToken, regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`), 0},
-	{SlackToken, regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,250}`), 0},
-	{SlackWebhook, regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9+/_-]{20,250}`), 0},
-	{GCPAPIKey, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), 0},
-	{GCPOAuthToken, regexp.MustCompile(`\bya29\.[0-9A-Za-z_-]{20,}`), 0},
-	// AWS secret keys: 40 base64 characters written next to a name that says so.
-	{AWSSecretKey, regexp.MustCompile(`(?i)aws.{0,20}?(?:secret|sk).{0,20}?['"]?\s*[:=\s]\s*['"]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`), 1},
-	// scheme://user:password@host
-	{URLPassword, regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'"]{1,100}:([^\s/@'"]{1,200})@[^\s/'"]`), 1},
-	// name=value, name: value, --name=value and --name value, where the name says secret.
-	{Password, regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]{0,40}` + secretWords + `[A-Za-z0-9_.-]{0,40}['"]?\s*[:=]\s*|--[A-Za-z0-9-]{0,40}` + secretWords + `[A-Za-z0-9-]{0,40}\s+)['"]?([^\s'"&|;]{1,500})`), 1},
-}
+// patterns are compiled on first use: a run that reads no Dockerfile never pays for them.
+var patterns = sync.OnceValue(func() []pattern {
+	return []pattern{
+		{AWSAccessKeyID, regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}\b`), 0},
+		{PrivateKey, regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)`), 0},
+		{GitHubToken, regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`), 0},
+		{SlackToken, regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), 0},
+		{SlackWebhook, regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9+/_-]{20,}`), 0},
+		{GCPAPIKey, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), 0},
+		{GCPOAuthToken, regexp.MustCompile(`\bya29\.[0-9A-Za-z_-]{20,}`), 0},
+		// AWS secret keys: 40 base64 characters written next to a name that says so.
+		{AWSSecretKey, regexp.MustCompile(`(?i)aws.{0,20}?(?:secret|sk).{0,20}?['"]?\s*[:=\s]\s*['"]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`), 1},
+		// scheme://user:password@host
+		{URLPassword, regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'"]+:([^\s/@'"]+)@[^\s/'"]`), 1},
+		// name=value, name: value, --name=value and --name value, where the name says secret.
+		{Password, regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]*` + secretWords + `[A-Za-z0-9_.-]*['"]?\s*[:=]\s*|--[A-Za-z0-9-]*` + secretWords + `[A-Za-z0-9-]*\s+)['"]?([^\s'"&|;]+)`), 1},
+	}
+})
 
 // awsSecretShape is a 40-character base64 token: an AWS secret access key when an access
 // key ID is in the same text.
-var awsSecretShape = regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`)
+var awsSecretShape = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`)
+})
 
 // Find returns the secrets in text, in order, without overlaps.
 func Find(text string) []Match {
 	var out []Match
 	hasKeyID := false
-	for _, p := range patterns {
+	for _, p := range patterns() {
 		for _, loc := range p.re.FindAllStringSubmatchIndex(text, -1) {
 			s, e := loc[2*p.group], loc[2*p.group+1]
 			if s < 0 {
@@ -101,7 +107,7 @@ func Find(text string) []Match {
 		}
 	}
 	if hasKeyID {
-		for _, loc := range awsSecretShape.FindAllStringSubmatchIndex(text, -1) {
+		for _, loc := range awsSecretShape().FindAllStringSubmatchIndex(text, -1) {
 			v := text[loc[2]:loc[3]]
 			if mixedClasses(v) >= 3 {
 				out = append(out, Match{Kind: AWSSecretKey, Start: loc[2], End: loc[3]})
@@ -169,11 +175,11 @@ func RedactValues(text string, values ...string) string {
 const secretWords = `(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth[_-]?key)`
 
 // secretName matches names that say they hold a secret.
-var secretName = regexp.MustCompile(`(?i)(password|passwd|passphrase|pwd|secret|token|api_?key|apikey|access_?key|private_?key|credentials?|auth_?key|client_?key)`)
+var secretName = lazyRegexp(`(?i)(password|passwd|passphrase|pwd|secret|token|api_?key|apikey|access_?key|private_?key|credentials?|auth_?key|client_?key)`)
 
 // notSecretName matches names that mention a secret but hold something public: a file
 // path, a key ID or fingerprint, a user name, a URL.
-var notSecretName = regexp.MustCompile(`(?i)(_file|_path|_dir|_url|_uri|_host|_name|_user|username|_id$|_ids$|public|gpg|pgp|fingerprint|keyring|keyserver|_len|_length|_size|_version|_type|_mode|_enabled|_expir|_ttl|_timeout|_header|_endpoint|_policy|_env$)`)
+var notSecretName = lazyRegexp(`(?i)(_file|_path|_dir|_url|_uri|_host|_name|_user|username|_id$|_ids$|public|gpg|pgp|fingerprint|keyring|keyserver|_len|_length|_size|_version|_type|_mode|_enabled|_expir|_ttl|_timeout|_header|_endpoint|_policy|_env$)`)
 
 // Assignment judges a name=value pair. It returns the kind of secret the value holds, and
 // false when it holds none.
@@ -181,7 +187,7 @@ func Assignment(name, value string) (Kind, bool) {
 	if ms := Find(value); len(ms) > 0 {
 		return ms[0].Kind, true
 	}
-	if name == "" || !secretName.MatchString(name) || notSecretName.MatchString(name) {
+	if name == "" || !secretName().MatchString(name) || notSecretName().MatchString(name) {
 		return "", false
 	}
 	if strings.EqualFold(name, "AWS_SECRET_ACCESS_KEY") || strings.HasSuffix(strings.ToUpper(name), "_SECRET_ACCESS_KEY") {
@@ -197,7 +203,7 @@ func Assignment(name, value string) (Kind, bool) {
 
 // SecretName reports whether a variable or label name says it holds a secret.
 func SecretName(name string) bool {
-	return secretName.MatchString(name) && !notSecretName.MatchString(name)
+	return secretName().MatchString(name) && !notSecretName().MatchString(name)
 }
 
 // placeholders are values that stand for a secret without being one.
@@ -283,4 +289,8 @@ func mixedClasses(s string) int {
 		}
 	}
 	return lo + up + di + ot
+}
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -179,7 +179,9 @@ func Healthcheck() rule.Rule {
 			if f == nil {
 				return nil
 			}
-			for _, in := range chainInstructions(f) {
+			ins := chainInstructions(f)
+			for i := len(ins) - 1; i >= 0; i-- {
+				in := ins[i]
 				if in.Cmd == "HEALTHCHECK" {
 					if in.HealthNone {
 						return []finding.Finding{fail(m, d, in, 0, "final stage "+quoteStage(f)+" disables the base image's health check (HEALTHCHECK NONE)")}
