@@ -300,6 +300,7 @@ func PackageCache() rule.Rule {
 			}
 			var out []finding.Finding
 			for _, in := range chainInstructions(f) {
+				reported := map[string]bool{} // one finding per RUN and package manager
 				runCommands(in, func(in *target.Instruction, c *target.Command) {
 					mg, args := managerOf(c)
 					if mg == nil {
@@ -314,7 +315,7 @@ func PackageCache() rule.Rule {
 					switch mg.name {
 					case "apt-get":
 						if (sub == "install" || sub == "update") && !removes(sc, "/var/lib/apt/lists") && !cacheMounted(in, "/var/lib/apt/lists") {
-							msg = "apt-get " + sub + " leaves /var/lib/apt/lists in the layer (no rm -rf /var/lib/apt/lists/* in this RUN)"
+							msg = "apt-get update leaves /var/lib/apt/lists in the layer (no rm -rf /var/lib/apt/lists/* in this RUN)"
 						}
 					case "apk":
 						if sub == "add" && !hasFlag(opts, []string{"--no-cache"}, "") && !removes(sc, "/var/cache/apk") && !cacheMounted(in, "/var/cache/apk") {
@@ -329,7 +330,8 @@ func PackageCache() rule.Rule {
 							msg = "pip install without --no-cache-dir keeps its download cache in the layer"
 						}
 					}
-					if msg != "" {
+					if msg != "" && !reported[mg.name] {
+						reported[mg.name] = true
 						out = append(out, fail(m, d, in, c.Line, msg))
 					}
 				})

@@ -46,8 +46,9 @@ func IsDockerfileName(path string) bool {
 			return true
 		case strings.HasPrefix(name, base+".") && len(name) > len(base)+1:
 			switch name[len(base)+1:] {
-			case "dockerignore", "orig", "rej", "bak", "swp", "md", "txt", "yaml", "yml", "json", "sh":
-				return false
+			case "dockerignore", "orig", "rej", "bak", "swp", "md", "txt", "yaml", "yml", "json", "sh",
+				"go", "py", "js", "ts", "rb", "java", "rs", "bzl", "bazel", "toml", "lock", "html", "png", "svg":
+				return false // notes, scripts and sources about Dockerfiles, not Dockerfiles
 			}
 			return true
 		}
