@@ -115,7 +115,8 @@ func ShellForm() rule.Rule {
 			Title: "Shell-form ENTRYPOINT or CMD",
 			Description: "The shell form runs the command under /bin/sh -c: the shell is PID 1, the service does not get " +
 				"SIGTERM on pod shutdown and is killed after the grace period, and a shell must exist in the image. " +
-				"A shell-form ENTRYPOINT also ignores CMD and the pod's args.",
+				"A shell-form ENTRYPOINT also ignores CMD and the pod's args. Only the final stage is checked: build " +
+				"stages never run as containers.",
 			Remediation: "Use the exec (JSON) form:\n\n  ENTRYPOINT [\"/app/server\", \"--port=8080\"]",
 			Severity:    finding.SeverityLow,
 			Category:    "Runtime hygiene",

@@ -314,7 +314,8 @@ func PackageCache() rule.Rule {
 					msg := ""
 					switch mg.name {
 					case "apt-get":
-						if (sub == "install" || sub == "update") && !removes(sc, "/var/lib/apt/lists") && !cacheMounted(in, "/var/lib/apt/lists") {
+						// The lists come from update; a RUN that only installs adds none.
+						if sub == "update" && !removes(sc, "/var/lib/apt/lists") && !cacheMounted(in, "/var/lib/apt/lists") {
 							msg = "apt-get update leaves /var/lib/apt/lists in the layer (no rm -rf /var/lib/apt/lists/* in this RUN)"
 						}
 					case "apk":
