@@ -53,24 +53,27 @@ type pattern struct {
 	re   *regexp.Regexp
 	// group is the submatch holding the secret (0: the whole match).
 	group int
+	// hints are substrings of the lower-cased text one of which a match needs: a cheap
+	// test that spares the regular expression on almost every line.
+	hints []string
 }
 
 // patterns are compiled on first use: a run that reads no Dockerfile never pays for them.
 var patterns = sync.OnceValue(func() []pattern {
 	return []pattern{
-		{AWSAccessKeyID, regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}\b`), 0},
-		{PrivateKey, regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)`), 0},
-		{GitHubToken, regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`), 0},
-		{SlackToken, regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), 0},
-		{SlackWebhook, regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9+/_-]{20,}`), 0},
-		{GCPAPIKey, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), 0},
-		{GCPOAuthToken, regexp.MustCompile(`\bya29\.[0-9A-Za-z_-]{20,}`), 0},
+		{AWSAccessKeyID, regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}\b`), 0, []string{"akia", "asia", "abia", "acca", "aroa", "aida"}},
+		{PrivateKey, regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)`), 0, []string{"private key"}},
+		{GitHubToken, regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`), 0, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+		{SlackToken, regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), 0, []string{"xox"}},
+		{SlackWebhook, regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9+/_-]{20,}`), 0, []string{"hooks.slack.com"}},
+		{GCPAPIKey, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), 0, []string{"aiza"}},
+		{GCPOAuthToken, regexp.MustCompile(`\bya29\.[0-9A-Za-z_-]{20,}`), 0, []string{"ya29."}},
 		// AWS secret keys: 40 base64 characters written next to a name that says so.
-		{AWSSecretKey, regexp.MustCompile(`(?i)aws.{0,20}?(?:secret|sk).{0,20}?['"]?\s*[:=\s]\s*['"]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`), 1},
+		{AWSSecretKey, regexp.MustCompile(`(?i)aws.{0,20}?(?:secret|sk).{0,20}?['"]?\s*[:=\s]\s*['"]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`), 1, []string{"aws"}},
 		// scheme://user:password@host
-		{URLPassword, regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'"]+:([^\s/@'"]+)@[^\s/'"]`), 1},
+		{URLPassword, regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'"]+:([^\s/@'"]+)@[^\s/'"]`), 1, []string{"://"}},
 		// name=value, name: value, --name=value and --name value, where the name says secret.
-		{Password, regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]*` + secretWords + `[A-Za-z0-9_.-]*['"]?\s*[:=]\s*|--[A-Za-z0-9-]*` + secretWords + `[A-Za-z0-9-]*\s+)['"]?([^\s'"&|;]+)`), 1},
+		{Password, regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]*` + secretWords + `[A-Za-z0-9_.-]*['"]?\s*[:=]\s*|--[A-Za-z0-9-]*` + secretWords + `[A-Za-z0-9-]*\s+)['"]?([^\s'"&|;]+)`), 1, secretHints},
 	}
 })
 
@@ -84,7 +87,18 @@ var awsSecretShape = sync.OnceValue(func() *regexp.Regexp {
 func Find(text string) []Match {
 	var out []Match
 	hasKeyID := false
+	lower := strings.ToLower(text)
 	for _, p := range patterns() {
+		hinted := false
+		for _, h := range p.hints {
+			if strings.Contains(lower, h) {
+				hinted = true
+				break
+			}
+		}
+		if !hinted {
+			continue
+		}
 		for _, loc := range p.re.FindAllStringSubmatchIndex(text, -1) {
 			s, e := loc[2*p.group], loc[2*p.group+1]
 			if s < 0 {
@@ -170,6 +184,9 @@ func RedactValues(text string, values ...string) string {
 	}
 	return Redact(text)
 }
+
+// secretHints are the lower-case stems of secretWords.
+var secretHints = []string{"pass", "pwd", "secret", "token", "key", "credential"}
 
 // secretWords are the words that make a name say it holds a secret.
 const secretWords = `(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth[_-]?key)`
