@@ -244,12 +244,13 @@ type Command struct {
 	// Pipeline is the pipeline the command is part of (nil when alone) and Pos its place.
 	Pipeline []*Command
 	Pos      int
-	// Chain is an identifier shared by the commands of one && / || list.
+	// Chain is an identifier shared by the commands of one && / || list (a statement);
+	// commands separated by ";" or a newline have different chains.
 	Chain int
 	// Assigns are the variables the script set before this command (NAME=value words and
 	// export), as far as they are literal.
 	Assigns map[string]string
-	// Negated is true under "!" or on the left of "||": its failure is tolerated.
+	// Tolerated is true under "!" or on the left of "||": its failure does not fail the RUN.
 	Tolerated bool
 }
 

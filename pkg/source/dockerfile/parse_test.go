@@ -74,6 +74,13 @@ EOF
 	if v, ok := inst.Args[3].Expand(run.Lookup); !ok || v != "curl=8.0" {
 		t.Errorf("ARG expansion = %q %v", v, ok)
 	}
+	if c := run.Shell.Commands; c[0].Chain != c[3].Chain {
+		t.Errorf("one && list, chains %d and %d", c[0].Chain, c[3].Chain)
+	}
+	if sc := parse(t, "FROM a\nRUN a; b || c\n").Stages[0].Instructions[0].Shell; sc.Commands[0].Chain == sc.Commands[1].Chain ||
+		sc.Commands[1].Chain != sc.Commands[2].Chain || !sc.Commands[1].Tolerated || sc.Commands[2].Tolerated {
+		t.Errorf("chains across ; and ||: %+v %+v %+v", sc.Commands[0], sc.Commands[1], sc.Commands[2])
+	}
 	if len(run.Shell.Pipelines) != 1 || run.Shell.Commands[2].Assigns["V"] != "1.2" {
 		t.Errorf("pipeline or assignment lost: %+v", run.Shell)
 	}

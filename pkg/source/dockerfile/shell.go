@@ -208,6 +208,7 @@ func (p *builder) parseShell(src string, in *target.Instruction, line func(synta
 		if i == 0 {
 			w.setOpts(st)
 		}
+		w.chain++
 		w.stmt(st, nil, 0)
 	}
 	return sc
@@ -321,13 +322,12 @@ func (w *walker) stmt(st *syntax.Stmt, pipe *[]*target.Command, depth int) {
 			w.assign(a)
 		}
 	}
-	if st.Negated {
-		w.chain++
-	}
 }
 
+// stmts walks a statement list: each statement starts a new && / || chain.
 func (w *walker) stmts(list []*syntax.Stmt, depth int) {
 	for _, s := range list {
+		w.chain++
 		w.stmt(s, nil, depth+1)
 	}
 }
