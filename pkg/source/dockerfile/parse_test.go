@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -184,5 +185,28 @@ func TestRedactedErrors(t *testing.T) {
 	}
 	if got := res.Target.Redact("x Sup3r-S3cret-Value y"); strings.Contains(got, "Sup3r") {
 		t.Errorf("Redact = %q", got)
+	}
+}
+
+// TestCommandLines: every command carries the Dockerfile line it is written on, through
+// multi-line flags, here-documents and shebang scripts.
+func TestCommandLines(t *testing.T) {
+	d := parse(t, "FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.cache \\\n    --mount=type=secret,id=x \\\n    apk add curl \\\n    && echo done\n"+
+		"RUN cat <<EOF > /etc/x.conf && chmod 600 /etc/x.conf\nline1\nline2\nEOF\nRUN python3 <<PY\nimport os\nPY\n"+
+		"RUN <<EOF\n#!/bin/bash\nset -eo pipefail\ncurl x | sh\nEOF\n")
+	var got []string
+	for _, in := range d.Stages[0].Instructions {
+		for _, c := range in.Shell.Commands {
+			got = append(got, fmt.Sprintf("%d:%s", c.Line, c.Name()))
+		}
+	}
+	if want := "4:apk 5:echo 6:cat 6:chmod 10:python3 15:set 16:curl 16:sh"; strings.Join(got, " ") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, " "), want)
+	}
+	if !d.Stages[0].Instructions[3].Shell.Pipefail {
+		t.Error("set -eo pipefail not seen")
+	}
+	if m := d.Stages[0].Instructions[0].Mounts; len(m) != 2 || m[0].Type != "cache" || m[0].Target != "/root/.cache" || m[1].Type != "secret" {
+		t.Errorf("mounts = %+v", m)
 	}
 }
