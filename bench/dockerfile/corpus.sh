@@ -54,7 +54,7 @@ for mv in "${MODULES[@]}"; do
 		dir=$(go mod download -json "$m@$v" 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p') || true
 		[ -d "$dir" ] || { echo "skip $m@$v" >&2; continue; }
 		find "$dir" -type f \( -iname 'dockerfile' -o -iname '*.dockerfile' -o -iname 'dockerfile.*' -o -iname 'containerfile' \) \
-			! -iname '*.dockerignore' ! -iname '*.md' ! -iname '*.go' ! -iname '*.sh' ! -iname '*.py' ! -iname '*.yaml' ! -iname '*.yml' ! -iname '*.json' ! -iname '*.txt' -size -1024k -print0 |
+			! -iname '*.dockerignore' ! -iname '*.md' ! -iname '*.go' ! -iname '*.sh' ! -iname '*.py' ! -iname '*.yaml' ! -iname '*.yml' ! -iname '*.json' ! -iname '*.txt' ! -iname '*.tmlanguage' ! -iname '*.xml' ! -iname '*.plist' ! -iname '*.vim' -size -1024k -print0 |
 			while IFS= read -r -d '' f; do
 				s=$(sha256sum "$f" | cut -c1-16)
 				[ -f "$CACHE/corpus/$s.Dockerfile" ] || cp "$f" "$CACHE/corpus/$s.Dockerfile"

@@ -252,8 +252,15 @@ func IsPlaceholder(v string) bool {
 	if strings.Count(v, v[:1]) == len(v) {
 		return true
 	}
+	// A file name (--private-key matrix_key.pem, --password-file db.txt).
+	if fileName().MatchString(v) {
+		return true
+	}
 	return false
 }
+
+// fileName matches values that name a key, certificate or configuration file.
+var fileName = lazyRegexp(`(?i)^[\w.-]+\.(pem|key|crt|cer|cert|der|p8|p12|pfx|jks|keystore|pub|asc|gpg|json|ya?ml|toml|txt|conf|cfg|ini|env|properties|xml)$`)
 
 // LooksSecret reports whether a value assigned to a secret-sounding name is a real
 // credential: not a placeholder, at least 8 characters, and with enough entropy that it

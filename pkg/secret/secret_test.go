@@ -57,6 +57,8 @@ func TestRedact(t *testing.T) {
 		"RUN echo $PASSWORD | docker login --password-stdin",
 		"ENV PASSWORD_FILE=/run/secrets/password",
 		"RUN pip install --no-cache-dir tokenizers==0.20.1",
+		"RUN ./generate-keys --private-key matrix_key.pem",
+		"RUN app --tls-key server.key --password-file secrets.json",
 	} {
 		if got := Redact(clean); got != clean {
 			t.Errorf("Redact(%q) = %q: want unchanged", clean, got)

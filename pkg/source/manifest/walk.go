@@ -47,7 +47,8 @@ func IsDockerfileName(path string) bool {
 		case strings.HasPrefix(name, base+".") && len(name) > len(base)+1:
 			switch name[len(base)+1:] {
 			case "dockerignore", "orig", "rej", "bak", "swp", "md", "txt", "yaml", "yml", "json", "sh",
-				"go", "py", "js", "ts", "rb", "java", "rs", "bzl", "bazel", "toml", "lock", "html", "png", "svg":
+				"go", "py", "js", "ts", "rb", "java", "rs", "bzl", "bazel", "toml", "lock", "html", "png", "svg",
+				"xml", "plist", "tmlanguage", "tmpreferences", "sublime-syntax", "cson", "vim", "el":
 				return false // notes, scripts and sources about Dockerfiles, not Dockerfiles
 			}
 			return true
