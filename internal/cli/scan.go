@@ -100,26 +100,37 @@ func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
 }
 
 func newScan() *cobra.Command {
+	c := newScanCmd(0)
+	c.AddCommand(newScanDockerfile())
+	return c
+}
+
+// newScanCmd builds a scan command that reads the selected kinds of files in
+// directories (0: manifests and Dockerfiles).
+func newScanCmd(walk manifest.Select) *cobra.Command {
 	var (
-		out        outputFlags
-		failOn     string
-		pssLevel   string
-		pssVersion string
-		cfgFile    string
-		include    []string
-		exclude    []string
+		dockerfiles []string
+		out         outputFlags
+		failOn      string
+		pssLevel    string
+		pssVersion  string
+		cfgFile     string
+		include     []string
+		exclude     []string
 	)
 	c := &cobra.Command{
 		Use:   "scan [PATH|-]...",
-		Short: "Check Kubernetes manifests (files, directories, stdin) against the rules",
+		Short: "Check Kubernetes manifests and Dockerfiles (files, directories, stdin) against the rules",
 		Long: `Scan reads YAML and JSON Kubernetes objects from files and directories (or "-" for stdin):
 multi-document YAML, List kinds, Helm-rendered and Kustomize-built output. Every kind with a
-pod template is checked as a workload, init and ephemeral containers included.
+pod template is checked as a workload, init and ephemeral containers included. Dockerfiles
+found in directories (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile) and those named
+with --dockerfile are linted too; "eksguard scan dockerfile" lints only Dockerfiles.
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input errors.`,
 		Example: "  eksguard scan examples/\n  helm template ./chart | eksguard scan -\n  eksguard scan . --format sarif -o junit=eksguard.xml --fail-on high",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if len(args) == 0 && len(dockerfiles) == 0 {
 				args = []string{"."}
 			}
 			explicit := cmd.Flags().Changed("config")
@@ -149,7 +160,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			rules = rule.OfKinds(rules, target.KindObject, target.KindWorkload) // manifests only
+			rules = rule.OfKinds(rules, target.KindObject, target.KindWorkload, target.KindDockerfile) // manifests and Dockerfiles
 			exempter := config.NewExempter(cfg, time.Now())
 			w, err := out.open(cmd.OutOrStdout())
 			if err != nil {
@@ -158,13 +169,15 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			defer w.Close()
 			opts := manifest.Options{Limits: manifest.DefaultLimits(), FullMetadata: cfg.NeedsLabels()}
 			run := &scan.Manifests{
-				Paths:   args,
-				Stdin:   cmd.InOrStdin(),
-				Options: opts,
-				Engine:  engine.New(rules, settings, exempter),
-				Header:  header(args, rules, settings),
-				Expired: exempter.Expired(),
-				FailOn:  threshold,
+				Paths:       args,
+				Stdin:       cmd.InOrStdin(),
+				Options:     opts,
+				Select:      walk,
+				Dockerfiles: dockerfiles,
+				Engine:      engine.New(rules, settings, exempter),
+				Header:      header(append(args[:len(args):len(args)], dockerfiles...), rules, settings),
+				Expired:     exempter.Expired(),
+				FailOn:      threshold,
 			}
 			sum, err := run.Run(context.Background(), w)
 			if err != nil {
@@ -184,6 +197,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 	c.Flags().StringVar(&cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
 	c.Flags().StringSliceVar(&include, "rules", nil, "run only these rules: IDs, areas (pod) or tags (tag:cis)")
 	c.Flags().StringSliceVar(&exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+	c.Flags().StringArrayVar(&dockerfiles, "dockerfile", nil, "also lint this file as a Dockerfile, whatever its name (repeatable)")
 	return c
 }
 

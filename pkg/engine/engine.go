@@ -76,9 +76,17 @@ func (e *Engine) Check(ctx context.Context, t target.Target) []finding.Finding {
 		}
 		out = append(out, fs...)
 	}
-	if e.exempt != nil {
+	sup, _ := t.(target.Suppressor)
+	if e.exempt != nil || sup != nil {
 		for i := range out {
-			if s := e.exempt.Exempt(&out[i], t); s != nil {
+			var s *finding.Suppression
+			if e.exempt != nil {
+				s = e.exempt.Exempt(&out[i], t)
+			}
+			if s == nil && sup != nil {
+				s = sup.Suppress(&out[i])
+			}
+			if s != nil {
 				out[i].Suppressed = s
 				out[i].Status = finding.StatusSkip
 			}
@@ -127,6 +135,7 @@ type Stats struct {
 	Objects       int `json:"objects"`
 	Workloads     int `json:"workloads"`
 	NotKubernetes int `json:"skippedFiles"` // files holding no Kubernetes object
+	Dockerfiles   int `json:"dockerfiles,omitempty"`
 }
 
 // Add sums two stats.
@@ -136,6 +145,7 @@ func (s *Stats) Add(o Stats) {
 	s.Objects += o.Objects
 	s.Workloads += o.Workloads
 	s.NotKubernetes += o.NotKubernetes
+	s.Dockerfiles += o.Dockerfiles
 }
 
 // Result is one unit's outcome.

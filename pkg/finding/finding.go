@@ -151,7 +151,7 @@ func (l Location) String() string {
 // Suppression records that an exemption matched a finding.
 type Suppression struct {
 	Reason  string `json:"reason"`
-	Source  string `json:"source"` // "config" or "annotation"
+	Source  string `json:"source"` // "config", "annotation" or "inline"
 	Expires string `json:"expires,omitempty"`
 }
 

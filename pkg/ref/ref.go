@@ -15,10 +15,13 @@ type Kind string
 // Reference kinds.
 const (
 	CISEKS Kind = "cis-eks" // CIS Amazon EKS Benchmark v1.8.0 control, e.g. 4.2.1
-	EKSBP  Kind = "eks-bp"  // EKS Best Practices Guide, security section anchor
-	PSS    Kind = "pss"     // Pod Security Standards control
-	CWE    Kind = "cwe"     // Common Weakness Enumeration
-	URL    Kind = "url"     // any other document
+	// CISDockerKind is a CIS Docker Benchmark section 4 (container images and build
+	// file) recommendation, e.g. 4.1.
+	CISDockerKind Kind = "cis-docker"
+	EKSBP         Kind = "eks-bp" // EKS Best Practices Guide, security section anchor
+	PSS           Kind = "pss"    // Pod Security Standards control
+	CWE           Kind = "cwe"    // Common Weakness Enumeration
+	URL           Kind = "url"    // any other document
 )
 
 // CISEKSVersion is the benchmark version every CISEKS reference points into.
@@ -34,6 +37,26 @@ type Ref struct {
 
 // CIS references a CIS Amazon EKS Benchmark v1.8.0 control.
 func CIS(id string) Ref { return Ref{Kind: CISEKS, ID: id, Title: cisTitles[id]} }
+
+// CISDocker references a recommendation of section 4 (Container Images and Build File)
+// of the CIS Docker Benchmark.
+func CISDocker(id string) Ref { return Ref{Kind: CISDockerKind, ID: id, Title: cisDockerTitles[id]} }
+
+// cisDockerTitles: CIS Docker Benchmark section 4 recommendation titles (facts from the
+// benchmark; the section has kept these numbers since v1.2).
+var cisDockerTitles = map[string]string{
+	"4.1":  "Ensure that a user for the container has been created",
+	"4.2":  "Ensure that containers use only trusted base images",
+	"4.3":  "Ensure that unnecessary packages are not installed in the container",
+	"4.4":  "Ensure images are scanned and rebuilt to include security patches",
+	"4.5":  "Ensure Content trust for Docker is Enabled",
+	"4.6":  "Ensure that HEALTHCHECK instructions have been added to container images",
+	"4.7":  "Ensure update instructions are not used alone in the Dockerfile",
+	"4.8":  "Ensure setuid and setgid permissions are removed",
+	"4.9":  "Ensure that COPY is used instead of ADD in Dockerfiles",
+	"4.10": "Ensure secrets are not stored in Dockerfiles",
+	"4.11": "Ensure only verified packages are installed",
+}
 
 // Guide references a section of a security page of the EKS Best Practices Guide: the page
 // (its file name, e.g. "pod-security") and the section's title.
@@ -76,6 +99,8 @@ func (r Ref) URL() string {
 	switch r.Kind {
 	case CISEKS:
 		return "https://www.cisecurity.org/benchmark/kubernetes"
+	case CISDockerKind:
+		return "https://www.cisecurity.org/benchmark/docker"
 	case EKSBP:
 		return guideBase + r.ID + ".html"
 	case PSS:
@@ -98,6 +123,8 @@ func (r Ref) String() string {
 			s += " " + r.Title
 		}
 		return s
+	case CISDockerKind:
+		return "CIS Docker Benchmark " + r.ID + " " + r.Title
 	case EKSBP:
 		return "EKS Best Practices Guide, " + guidePages[r.ID] + ": " + r.Title
 	case PSS:
@@ -126,6 +153,10 @@ func (r Ref) Validate() error {
 		}
 		if _, ok := cisTitles[r.ID]; !ok {
 			return fmt.Errorf("cis-eks reference %q is not a CIS EKS %s control", r.ID, CISEKSVersion)
+		}
+	case CISDockerKind:
+		if _, ok := cisDockerTitles[r.ID]; !ok {
+			return fmt.Errorf("cis-docker reference %q is not a CIS Docker Benchmark section 4 recommendation", r.ID)
 		}
 	case EKSBP:
 		if _, ok := guidePages[r.ID]; !ok {

@@ -9,6 +9,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
+	"github.com/eksguard/eksguard/pkg/source/dockerfile"
 	"github.com/eksguard/eksguard/pkg/source/manifest"
 	"github.com/eksguard/eksguard/pkg/target"
 )
@@ -18,8 +19,14 @@ type Manifests struct {
 	Paths   []string
 	Stdin   io.Reader
 	Options manifest.Options
-	Engine  *engine.Engine
-	Header  *report.Header
+	// Select picks the kinds of files read in directories; zero means manifests and
+	// Dockerfiles.
+	Select manifest.Select
+	// Dockerfiles are files read as Dockerfiles whatever their names (--dockerfile).
+	Dockerfiles      []string
+	DockerfileLimits dockerfile.Limits
+	Engine           *engine.Engine
+	Header           *report.Header
 	// Expired exemptions to report.
 	Expired []report.ExpiredExemption
 	FailOn  finding.Severity
@@ -36,12 +43,22 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 	var walkErrs []finding.InputError
 	go func() {
 		defer close(units)
-		walkErrs = manifest.Walk(m.Paths, func(in manifest.Input) {
+		sel := m.Select
+		if sel == 0 {
+			sel = manifest.Manifests | manifest.Dockerfiles
+		}
+		send := func(in manifest.Input) {
 			select {
 			case units <- m.unit(in):
 			case <-ctx.Done():
 			}
-		})
+		}
+		if len(m.Paths) > 0 {
+			walkErrs = manifest.WalkSelect(m.Paths, sel, send)
+		}
+		if len(m.Dockerfiles) > 0 {
+			walkErrs = append(walkErrs, manifest.WalkSelect(m.Dockerfiles, manifest.Dockerfiles, send)...)
+		}
 	}()
 	err := m.Engine.Run(ctx, units, func(r engine.Result) error {
 		sum.Stats.Stats.Add(r.Stats)
@@ -61,6 +78,9 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 }
 
 func (m *Manifests) unit(in manifest.Input) engine.Unit {
+	if in.Dockerfile {
+		return m.dockerfileUnit(in)
+	}
 	return engine.Unit{Name: in.Name, Load: func(check func(target.Target)) engine.Batch {
 		data, err := manifest.Read(in, m.Stdin, m.Options.Limits.MaxFileBytes)
 		if err != nil {
@@ -98,4 +118,25 @@ func emitGroups(r engine.Result, w report.Writer, sum *report.Summary, failOn fi
 		return w.Group(g)
 	}
 	return nil
+}
+
+// dockerfileUnit reads one Dockerfile.
+func (m *Manifests) dockerfileUnit(in manifest.Input) engine.Unit {
+	lim := m.DockerfileLimits
+	if lim.MaxFileBytes == 0 {
+		lim = dockerfile.DefaultLimits()
+	}
+	return engine.Unit{Name: in.Name, Load: func(check func(target.Target)) engine.Batch {
+		st := engine.Stats{Files: 1}
+		data, err := manifest.Read(in, m.Stdin, lim.MaxFileBytes)
+		if err != nil {
+			return engine.Batch{Errors: []finding.InputError{{Input: in.Name, Message: err.Error()}}, Stats: st}
+		}
+		res := dockerfile.Parse(in.Name, data, lim)
+		if res.Target != nil {
+			st.Dockerfiles = 1
+			check(res.Target)
+		}
+		return engine.Batch{Errors: res.Errors, Stats: st}
+	}}
 }

@@ -4,6 +4,7 @@ package all
 import (
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/rules/aws"
+	"github.com/eksguard/eksguard/rules/dockerfile"
 	"github.com/eksguard/eksguard/rules/node"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
@@ -12,6 +13,7 @@ import (
 
 // Rules lists every rule.
 func Rules() []rule.Rule {
+	known := map[string]bool{} // IDs and areas, for inline ignores in Dockerfiles
 	rs := []rule.Rule{
 		// The talk's pod checklist (rules/pod).
 		pod.PrivilegeEscalation(),
@@ -40,8 +42,14 @@ func Rules() []rule.Rule {
 	rs = append(rs, node.Rules()...)
 	// The AWS account around the cluster: CIS EKS sections 2 and 5 and more (rules/aws).
 	rs = append(rs, aws.Rules()...)
+	// Dockerfiles (rules/dockerfile): image hardening, Hadolint and Dockle parity.
+	rs = append(rs, dockerfile.Rules(func(id string) bool { return known[id] })...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
-	return append(rs, pss.Rules()...)
+	rs = append(rs, pss.Rules()...)
+	for _, r := range rs {
+		known[r.Meta().ID], known[r.Meta().Area()] = true, true
+	}
+	return rs
 }
 
 // Registry returns the validated registry of every rule. It panics on invalid metadata,

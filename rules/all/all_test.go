@@ -15,7 +15,9 @@ import (
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/ref"
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/source/dockerfile"
 	"github.com/eksguard/eksguard/pkg/source/manifest"
+	"github.com/eksguard/eksguard/pkg/target"
 	"github.com/eksguard/eksguard/rules/pss"
 )
 
@@ -70,6 +72,30 @@ func checkFile(t *testing.T, r rule.Rule, s rule.Settings, file string) []findin
 	return out
 }
 
+// checkDockerfile runs a Dockerfile rule on one fixture; findings an inline ignore
+// exempts do not count.
+func checkDockerfile(t *testing.T, r rule.Rule, s rule.Settings, file string) []finding.Finding {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := dockerfile.Parse(file, data, dockerfile.DefaultLimits())
+	if len(res.Errors) > 0 || res.Target == nil {
+		t.Fatalf("%s: fixture does not parse: %v", file, res.Errors)
+	}
+	var out []finding.Finding
+	for _, f := range engine.New([]rule.Rule{r}, s, nil).Check(context.Background(), res.Target) {
+		if f.Status == finding.StatusError {
+			t.Errorf("%s: rule error: %s", file, f.Message)
+		}
+		if f.Suppressed == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // TestFixtures runs every rule on its own pass and fail fixtures.
 func TestFixtures(t *testing.T) {
 	for _, r := range Registry().All() {
@@ -81,12 +107,16 @@ func TestFixtures(t *testing.T) {
 			}
 			s := fixtureSettings(t, m)
 			for _, kind := range []string{"pass", "fail"} {
-				files, _ := filepath.Glob(filepath.Join(fixtureDir(m.ID), kind, "*.yaml"))
+				ext, check := "*.yaml", checkFile
+				if m.Target == target.KindDockerfile {
+					ext, check = "*.Dockerfile", checkDockerfile
+				}
+				files, _ := filepath.Glob(filepath.Join(fixtureDir(m.ID), kind, ext))
 				if len(files) == 0 {
 					t.Errorf("no %s fixtures in %s", kind, filepath.Join(fixtureDir(m.ID), kind))
 				}
 				for _, f := range files {
-					got := checkFile(t, r, s, f)
+					got := check(t, r, s, f)
 					switch {
 					case kind == "pass" && len(got) > 0:
 						t.Errorf("%s: want no finding, got %d: %s", f, len(got), got[0].Message)

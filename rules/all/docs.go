@@ -22,11 +22,27 @@ func Markdown(r *rule.Registry) string {
 		}
 		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", m.ID, anchor(m.ID), m.Severity, m.Title, strings.Join(refs, "; "))
 	}
+	b.WriteString("\n## Dockerfile rules and their Hadolint and Dockle equivalents\n\n")
+	b.WriteString("| ID | Severity | Hadolint | Dockle |\n|---|---|---|---|\n")
+	for _, rl := range r.All() {
+		m := rl.Meta()
+		if m.Target != "dockerfile" {
+			continue
+		}
+		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", m.ID, anchor(m.ID), m.Severity, orDash(m.Extra["hadolint"]), orDash(m.Extra["dockle"]))
+	}
 	for _, rl := range r.All() {
 		b.WriteString("\n")
 		b.WriteString(Explain(rl.Meta()))
 	}
 	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func shortRef(s string) string {
@@ -51,9 +67,16 @@ func Explain(m *rule.Meta) string {
 	if sentence != "" {
 		b.WriteString("Fix: " + sentence + "\n\n")
 	}
-	b.WriteString("```yaml\n" + rule.Dedent(snippet) + "\n```\n\n")
+	lang := "yaml"
+	if m.Target == "dockerfile" {
+		lang = "dockerfile"
+	}
+	b.WriteString("```" + lang + "\n" + rule.Dedent(snippet) + "\n```\n\n")
 	if len(m.Settings) > 0 {
 		fmt.Fprintf(&b, "Reads settings: %s.\n\n", strings.Join(m.Settings, ", "))
+	}
+	if h, d := m.Extra["hadolint"], m.Extra["dockle"]; h != "" || d != "" {
+		fmt.Fprintf(&b, "Equivalent checks: Hadolint %s; Dockle %s.\n\n", orDash(h), orDash(d))
 	}
 	b.WriteString("References:\n\n")
 	for _, r := range m.References {

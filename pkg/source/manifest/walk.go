@@ -16,6 +16,45 @@ import (
 // Input is one file to read, or stdin.
 type Input struct {
 	Name string // path as the user sees it; "-" is stdin
+	// Dockerfile is set when the input is read as a Dockerfile, not as manifests.
+	Dockerfile bool
+}
+
+// Select says which files a walk picks up in directories.
+type Select int
+
+// Walk selections.
+const (
+	Manifests   Select = 1 << iota // *.yaml, *.yml, *.json
+	Dockerfiles                    // Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile
+)
+
+// IsDockerfileName reports whether a file is read as a Dockerfile: Dockerfile,
+// Containerfile, NAME.Dockerfile, NAME.Containerfile, Dockerfile.NAME and
+// Containerfile.NAME (any case; Dockerfile.dockerignore and editor leftovers excluded).
+func IsDockerfileName(path string) bool {
+	name := filepath.Base(path)
+	if len(name) < 10 {
+		return false
+	}
+	name = strings.ToLower(name)
+	for _, base := range [...]string{"dockerfile", "containerfile"} {
+		switch {
+		case name == base:
+			return true
+		case strings.HasSuffix(name, "."+base) && len(name) > len(base)+1:
+			return true
+		case strings.HasPrefix(name, base+".") && len(name) > len(base)+1:
+			switch name[len(base)+1:] {
+			case "dockerignore", "orig", "rej", "bak", "swp", "md", "txt", "yaml", "yml", "json", "sh",
+				"go", "py", "js", "ts", "rb", "java", "rs", "bzl", "bazel", "toml", "lock", "html", "png", "svg",
+				"xml", "plist", "tmlanguage", "tmpreferences", "sublime-syntax", "cson", "vim", "el":
+				return false // notes, scripts and sources about Dockerfiles, not Dockerfiles
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // IsManifestName reports whether a file found while walking a directory is read as a
@@ -32,6 +71,13 @@ func IsManifestName(name string) bool {
 // in lexical order. Directory symlinks are followed once each (loops end), hidden
 // directories (.git and the like) are skipped. Unreadable paths become input errors.
 func Walk(paths []string, visit func(Input)) []finding.InputError {
+	return WalkSelect(paths, Manifests|Dockerfiles, visit)
+}
+
+// WalkSelect is Walk picking up only the selected kinds of files in directories. A file
+// named on the command line is always read: as a Dockerfile when its name says so or
+// when only Dockerfiles are selected, as manifests otherwise.
+func WalkSelect(paths []string, sel Select, visit func(Input)) []finding.InputError {
 	var errs []finding.InputError
 	seen := map[string]bool{} // real paths of directories already walked
 	var walkDir func(dir string)
@@ -73,15 +119,17 @@ func Walk(paths []string, visit func(Input)) []finding.InputError {
 				}
 				walkDir(p)
 			case mode.IsRegular():
-				if IsManifestName(e.Name()) {
+				if sel&Manifests != 0 && IsManifestName(e.Name()) {
 					visit(Input{Name: p})
+				} else if sel&Dockerfiles != 0 && IsDockerfileName(e.Name()) {
+					visit(Input{Name: p, Dockerfile: true})
 				}
 			}
 		}
 	}
 	for _, p := range paths {
 		if p == "-" {
-			visit(Input{Name: "-"})
+			visit(Input{Name: "-", Dockerfile: sel == Dockerfiles})
 			continue
 		}
 		st, err := os.Stat(p)
@@ -93,7 +141,7 @@ func Walk(paths []string, visit func(Input)) []finding.InputError {
 		case st.IsDir():
 			walkDir(p)
 		case st.Mode().IsRegular():
-			visit(Input{Name: p})
+			visit(Input{Name: p, Dockerfile: sel == Dockerfiles || sel&Dockerfiles != 0 && IsDockerfileName(p)})
 		default:
 			errs = append(errs, finding.InputError{Input: p, Message: "not a regular file or directory"})
 		}

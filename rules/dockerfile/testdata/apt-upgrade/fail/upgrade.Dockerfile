@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get -y dist-upgrade && rm -rf /var/lib/apt/lists/*

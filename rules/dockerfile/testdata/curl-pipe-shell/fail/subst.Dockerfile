@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+RUN sh -c "$(curl -fsSL https://example.com/install.sh)"

@@ -1,0 +1,3 @@
+ARG REGISTRY=docker.io
+FROM ${REGISTRY}/library/python AS build
+FROM alpine:3.20

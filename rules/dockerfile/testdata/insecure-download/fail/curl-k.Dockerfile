@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+RUN curl -fsSLk https://example.com/a -o /a

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+RUN useradd -u 10001 app
+USER 10001

@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim AS build
+FROM gcr.io/distroless/static-debian12

@@ -1,0 +1,4 @@
+FROM alpine:3.20 AS base
+USER root
+FROM base
+COPY app /app

@@ -1,0 +1,4 @@
+FROM alpine:3.20
+ARG HOME=/home/app
+WORKDIR /app
+WORKDIR $HOME
