@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eksguard/eksguard/pkg/image/pkgdb"
+	"github.com/eksguard/eksguard/pkg/image/secret"
 	"github.com/eksguard/eksguard/pkg/imagefs"
 	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -52,7 +53,7 @@ var secretSkipDirs = []string{"/usr/share/doc/", "/usr/share/man/", "/usr/share/
 
 // Analyzers returns the analysers of an image scan. secrets may be nil to skip content
 // secret scanning.
-func Analyzers(secrets SecretDetector) []imagefs.Analyzer {
+func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 	as := []imagefs.Analyzer{
 		&fnAnalyzer{name: anOS, wants: func(p string, _ *imagefs.Entry) bool {
 			return p == "/etc/os-release" || p == "/usr/lib/os-release"
@@ -115,7 +116,7 @@ func Analyzers(secrets SecretDetector) []imagefs.Analyzer {
 // Scan reads the image into a merged filesystem with the analysers and builds the target
 // rules see. The returned error is only for a scan that could not start or was cancelled;
 // problems with layers and entries are in target.FS.Problems.
-func Scan(ctx context.Context, im *Image, lim imagefs.Limits, secrets SecretDetector) (*target.Image, error) {
+func Scan(ctx context.Context, im *Image, lim imagefs.Limits, secrets secret.Detector) (*target.Image, error) {
 	as := Analyzers(secrets)
 	var f *imagefs.FS
 	var err error

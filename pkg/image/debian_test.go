@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eksguard/eksguard/internal/testenv"
+	"github.com/eksguard/eksguard/pkg/image/secret"
 	"github.com/eksguard/eksguard/pkg/imagefs"
 	"github.com/eksguard/eksguard/pkg/inventory"
 )
@@ -19,7 +20,7 @@ func TestDebianImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	tg, err := Scan(context.Background(), im, imagefs.Limits{}, DefaultSecrets)
+	tg, err := Scan(context.Background(), im, imagefs.Limits{}, secret.Default)
 	if err != nil {
 		t.Fatal(err)
 	}

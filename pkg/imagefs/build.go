@@ -123,11 +123,11 @@ func NewBuilder(lim Limits, analyzers ...Analyzer) *Builder {
 
 // rawEntry is one parsed tar entry waiting to be merged.
 type rawEntry struct {
-	name    string // tar name as written, for problems
-	e       Entry
-	hard    bool
+	name     string // tar name as written, for problems
+	e        Entry
+	hard     bool
 	whiteout int8 // 0 none, 1 file whiteout, 2 opaque directory
-	results []Result
+	results  []Result
 }
 
 type parsed struct {

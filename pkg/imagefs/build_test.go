@@ -27,10 +27,14 @@ type te struct {
 	size int64 // overrides len(body) in the header when set
 }
 
-func file(name, body string) te       { return te{name: name, typ: tar.TypeReg, body: body, mode: 0644} }
-func dir(name string) te              { return te{name: name, typ: tar.TypeDir, mode: 0755} }
-func symlink(name, target string) te  { return te{name: name, typ: tar.TypeSymlink, link: target, mode: 0777} }
-func hardlink(name, target string) te { return te{name: name, typ: tar.TypeLink, link: target, mode: 0644} }
+func file(name, body string) te { return te{name: name, typ: tar.TypeReg, body: body, mode: 0644} }
+func dir(name string) te        { return te{name: name, typ: tar.TypeDir, mode: 0755} }
+func symlink(name, target string) te {
+	return te{name: name, typ: tar.TypeSymlink, link: target, mode: 0777}
+}
+func hardlink(name, target string) te {
+	return te{name: name, typ: tar.TypeLink, link: target, mode: 0644}
+}
 
 func tarOf(t testing.TB, es ...te) []byte {
 	t.Helper()

@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/rules/image"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
@@ -34,6 +35,8 @@ func Rules() []rule.Rule {
 		object.DefaultNamespace(),
 		object.DuplicateKeys(),
 	}
+	// Container images (rules/image).
+	rs = append(rs, image.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	return append(rs, pss.Rules()...)
 }

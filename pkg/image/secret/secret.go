@@ -1,4 +1,7 @@
-package image
+// Package secret finds secrets (AWS keys, private keys, tokens) in text and redacts them.
+// It sits behind the Detector interface so that the image scan and the image rules can
+// use another detector without change. Standard library only.
+package secret
 
 import (
 	"bytes"
@@ -8,25 +11,23 @@ import (
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
-// SecretDetector finds secrets in text and returns them redacted. The image scan uses one
-// for file contents and configuration values; a shared detector package can replace the
-// default one without touching the scan.
-type SecretDetector interface {
+// Detector finds secrets in text and returns them redacted.
+type Detector interface {
 	Detect(text []byte) []target.SecretMatch
 }
 
-// DefaultSecrets is the built-in detector: AWS access keys and secret keys, private keys,
+// Default is the built-in detector: AWS access keys and secret keys, private keys,
 // GitHub, GitLab and Slack tokens.
-var DefaultSecrets SecretDetector = regexSecrets{}
+var Default Detector = regexDetector{}
 
-type secretPattern struct {
+type pattern struct {
 	kind    string
 	keyword string // cheap pre-filter
 	re      *regexp.Regexp
 	group   int // submatch holding the secret
 }
 
-var secretPatterns = []secretPattern{
+var patterns = []pattern{
 	{"AWS access key ID", "A", regexp.MustCompile(`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`), 1},
 	{"AWS secret access key", "ws_secret_access_key", regexp.MustCompile(`(?i)aws_secret_access_key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})\b`), 1},
 	{"private key", "PRIVATE KEY-----", regexp.MustCompile(`-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----\s*([A-Za-z0-9+/=]{16})`), 2},
@@ -35,12 +36,12 @@ var secretPatterns = []secretPattern{
 	{"Slack token", "xox", regexp.MustCompile(`\b(xox[baprs]-[0-9A-Za-z-]{10,})\b`), 1},
 }
 
-type regexSecrets struct{}
+type regexDetector struct{}
 
-// Detect implements SecretDetector.
-func (regexSecrets) Detect(text []byte) []target.SecretMatch {
+// Detect implements Detector.
+func (regexDetector) Detect(text []byte) []target.SecretMatch {
 	var out []target.SecretMatch
-	for _, p := range secretPatterns {
+	for _, p := range patterns {
 		if !bytes.Contains(text, []byte(p.keyword)) {
 			continue
 		}
