@@ -174,6 +174,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			return exitFor(sum)
 		},
 	}
+	c.AddCommand(newScanImage())
 	out.register(c)
 	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
 	c.Flags().StringVar(&pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")

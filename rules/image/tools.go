@@ -31,7 +31,7 @@ func present(fs *imagefs.FS, names []string) []string {
 			}
 			if rp, err := fs.Resolve(p); err == nil && !seen[rp] {
 				seen[rp] = true
-				out = append(out, p)
+				out = append(out, rp)
 			}
 		}
 	}
