@@ -4,19 +4,14 @@ import (
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/eksguard/eksguard/pkg/image/ecrauth"
 )
 
 // Keychain is the default credential source: docker config files (and the credential
 // helpers they name), then ECR for *.dkr.ecr.<region>.amazonaws.com hosts only.
 func Keychain() authn.Keychain {
-	return authn.NewMultiKeychain(authn.DefaultKeychain, ecrKeychain)
+	return authn.NewMultiKeychain(authn.DefaultKeychain, &ecrauth.Keychain{})
 }
-
-// ecrKeychain is set by the ECR helper (ecr.go); anonymous otherwise.
-var ecrKeychain authn.Keychain = anonymous{}
-
-type anonymous struct{}
-
-func (anonymous) Resolve(authn.Resource) (authn.Authenticator, error) { return authn.Anonymous, nil }
 
 func defaultTransport() http.RoundTripper { return http.DefaultTransport }
