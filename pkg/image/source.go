@@ -200,8 +200,9 @@ func (im *Image) load(plat v1.Platform) error {
 		if dg, err := l.Digest(); err == nil {
 			lm.Digest = dg.String()
 		}
-		if di, err := l.DiffID(); err == nil {
-			lm.DiffID = di.String()
+		// The DiffID comes from the config: asking some layers for it decompresses them.
+		if i < len(cfg.RootFS.DiffIDs) {
+			lm.DiffID = cfg.RootFS.DiffIDs[i].String()
 		}
 		if sz, err := l.Size(); err == nil {
 			lm.Size = sz
@@ -408,8 +409,9 @@ func (im *Image) FSLayers(progress func(n int)) ([]imagefs.Layer, error) {
 		l, meta := l, im.Layers[i]
 		fl := imagefs.Layer{ID: meta.Digest, Digest: meta.Digest, Size: meta.Size}
 		open := l.Compressed
-		if im.Ref.Kind == KindDockerArchive {
-			// docker save stores uncompressed tars: read them as they are.
+		if im.Ref.Kind == KindDockerArchive && !storedCompressed(meta.MediaType) {
+			// docker save stores uncompressed tars: read them as they are (asking the
+			// archive for the compressed form would compress them on the fly).
 			open, fl.Digest, fl.Size = l.Uncompressed, meta.DiffID, -1
 		}
 		fl.Open = func() (io.ReadCloser, error) {
@@ -422,6 +424,11 @@ func (im *Image) FSLayers(progress func(n int)) ([]imagefs.Layer, error) {
 		out[i] = fl
 	}
 	return out, nil
+}
+
+// storedCompressed says whether a layer media type is a compressed tar.
+func storedCompressed(mt string) bool {
+	return mt == string(types.DockerLayer) || strings.Contains(mt, "gzip") || strings.Contains(mt, "zstd")
 }
 
 type progressReader struct {

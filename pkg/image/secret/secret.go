@@ -22,18 +22,18 @@ var Default Detector = regexDetector{}
 
 type pattern struct {
 	kind    string
-	keyword string // cheap pre-filter
+	keywords []string // cheap pre-filter: one must occur
 	re      *regexp.Regexp
 	group   int // submatch holding the secret
 }
 
 var patterns = []pattern{
-	{"AWS access key ID", "A", regexp.MustCompile(`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`), 1},
-	{"AWS secret access key", "ws_secret_access_key", regexp.MustCompile(`(?i)aws_secret_access_key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})\b`), 1},
-	{"private key", "PRIVATE KEY-----", regexp.MustCompile(`-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----\s*([A-Za-z0-9+/=]{16})`), 2},
-	{"GitHub token", "gh", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,255})\b`), 1},
-	{"GitLab token", "glpat-", regexp.MustCompile(`\b(glpat-[A-Za-z0-9_\-]{20,})\b`), 1},
-	{"Slack token", "xox", regexp.MustCompile(`\b(xox[baprs]-[0-9A-Za-z-]{10,})\b`), 1},
+	{"AWS access key ID", []string{"AKIA", "ASIA"}, regexp.MustCompile(`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`), 1},
+	{"AWS secret access key", []string{"ws_secret_access_key", "WS_SECRET_ACCESS_KEY"}, regexp.MustCompile(`(?i)aws_secret_access_key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})\b`), 1},
+	{"private key", []string{"PRIVATE KEY-----"}, regexp.MustCompile(`-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----\s*([A-Za-z0-9+/=]{16})`), 2},
+	{"GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,255})\b`), 1},
+	{"GitLab token", []string{"glpat-"}, regexp.MustCompile(`\b(glpat-[A-Za-z0-9_\-]{20,})\b`), 1},
+	{"Slack token", []string{"xox"}, regexp.MustCompile(`\b(xox[baprs]-[0-9A-Za-z-]{10,})\b`), 1},
 }
 
 type regexDetector struct{}
@@ -42,7 +42,14 @@ type regexDetector struct{}
 func (regexDetector) Detect(text []byte) []target.SecretMatch {
 	var out []target.SecretMatch
 	for _, p := range patterns {
-		if !bytes.Contains(text, []byte(p.keyword)) {
+		found := false
+		for _, k := range p.keywords {
+			if bytes.Contains(text, []byte(k)) {
+				found = true
+				break
+			}
+		}
+		if !found {
 			continue
 		}
 		for _, m := range p.re.FindAllSubmatchIndex(text, 20) {
