@@ -161,7 +161,8 @@ func goPackages(bi *debug.BuildInfo, path string) []inventory.Package {
 	for _, d := range bi.Deps {
 		add(d)
 	}
-	if v := strings.TrimPrefix(strings.Fields(bi.GoVersion + " ")[0], "go"); v != "" {
+	if f := strings.Fields(bi.GoVersion); len(f) > 0 && strings.TrimPrefix(f[0], "go") != "" {
+		v := strings.TrimPrefix(f[0], "go")
 		out = append(out, inventory.Package{Type: inventory.TypeGolang, Name: inventory.GoStdlib, Version: v, Path: path,
 			PURL: pkgdb.PURL(inventory.TypeGolang, "", inventory.GoStdlib, v)})
 	}

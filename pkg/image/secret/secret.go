@@ -21,10 +21,10 @@ type Detector interface {
 var Default Detector = regexDetector{}
 
 type pattern struct {
-	kind    string
+	kind     string
 	keywords []string // cheap pre-filter: one must occur
-	re      *regexp.Regexp
-	group   int // submatch holding the secret
+	re       *regexp.Regexp
+	group    int // submatch holding the secret
 }
 
 var patterns = []pattern{
