@@ -27,7 +27,27 @@ const (
 	anPasswd  = "passwd"
 	anGroup   = "group"
 	anSecrets = "secrets"
+	anNPM     = "npm"
+	anNPMLock = "npm-lock"
+	anPython  = "python"
+	anJava    = "java"
 )
+
+// MaxJavaArchiveBytes bounds the jar, war or ear files read (held in memory while read).
+const MaxJavaArchiveBytes = 64 << 20
+
+// inNodeModules says whether p is node_modules/<name>/package.json or
+// node_modules/@scope/<name>/package.json.
+func inNodeModules(p string) bool {
+	if path.Base(p) != "package.json" {
+		return false
+	}
+	d := path.Dir(path.Dir(p))
+	if path.Base(d) == "node_modules" {
+		return true
+	}
+	return strings.HasPrefix(path.Base(d), "@") && path.Base(path.Dir(d)) == "node_modules"
+}
 
 // fnAnalyzer adapts functions to imagefs.Analyzer.
 type fnAnalyzer struct {
@@ -79,6 +99,23 @@ func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 				return nil, err
 			}
 			return goPackages(bi, p), nil
+		}},
+		&fnAnalyzer{name: anNPM, wants: func(p string, e *imagefs.Entry) bool { return inNodeModules(p) },
+			read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.NPMPackage(r, p) }},
+		&fnAnalyzer{name: anNPMLock, wants: func(p string, e *imagefs.Entry) bool {
+			return path.Base(p) == "package-lock.json" && !strings.Contains(p, "/node_modules/")
+		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.NPMLock(r, p) }},
+		&fnAnalyzer{name: anPython, wants: func(p string, e *imagefs.Entry) bool {
+			return strings.HasSuffix(p, ".dist-info/METADATA") || strings.HasSuffix(p, ".egg-info/PKG-INFO") || strings.HasSuffix(p, ".egg-info")
+		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.PythonMetadata(r, p) }},
+		&fnAnalyzer{name: anJava, wants: func(p string, e *imagefs.Entry) bool {
+			return e.Size <= MaxJavaArchiveBytes && (strings.HasSuffix(p, ".jar") || strings.HasSuffix(p, ".war") || strings.HasSuffix(p, ".ear"))
+		}, read: func(p string, e *imagefs.Entry, r io.Reader) (any, error) {
+			data, err := io.ReadAll(io.LimitReader(r, MaxJavaArchiveBytes))
+			if err != nil {
+				return nil, err
+			}
+			return pkgdb.JavaArchive(data, p)
 		}},
 		&fnAnalyzer{name: anPasswd, wants: func(p string, _ *imagefs.Entry) bool { return p == "/etc/passwd" },
 			read: func(_ string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.Passwd(r) }},
@@ -241,6 +278,23 @@ func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
 			p.Layer = layer(r.Layer)
 			p.Path = r.Path
 			inv.Packages = append(inv.Packages, p)
+		}
+	}
+	// Installed npm packages, then lockfile entries that no installed package.json covers.
+	installed := map[string]bool{}
+	for _, an := range []string{anNPM, anNPMLock, anPython, anJava} {
+		for _, r := range f.Results(an) {
+			for _, p := range r.Value.([]inventory.Package) {
+				key := p.Name + "@" + p.Version
+				if an == anNPM {
+					installed[key] = true
+				}
+				if an == anNPMLock && installed[key] {
+					continue
+				}
+				p.Layer = layer(r.Layer)
+				inv.Packages = append(inv.Packages, p)
+			}
 		}
 	}
 	pkgdb.FinishPURLs(inv.Packages, inv.OS)

@@ -1,6 +1,8 @@
 package image_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -372,4 +374,40 @@ func TestMain(m *testing.M) {
 	// Registry pushes and pulls go to loopback only.
 	os.Setenv("NO_PROXY", "127.0.0.1,localhost")
 	os.Exit(m.Run())
+}
+
+// TestLanguagePackages finds npm, Python and Java packages, each with its layer.
+func TestLanguagePackages(t *testing.T) {
+	var jar bytes.Buffer
+	zw := zip.NewWriter(&jar)
+	w, _ := zw.Create("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties")
+	io.WriteString(w, "groupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion=2.14.1\n")
+	zw.Close()
+	jarFile := filepath.Join(t.TempDir(), "app.jar")
+	os.WriteFile(jarFile, jar.Bytes(), 0o644)
+	spec := imagetest.Spec{Layers: []imagetest.Layer{
+		{Files: []imagetest.Entry{
+			{Path: "app/node_modules/lodash/package.json", Content: `{"name":"lodash","version":"4.17.20"}`},
+			{Path: "app/package-lock.json", Content: `{"lockfileVersion":3,"packages":{"node_modules/lodash":{"version":"4.17.20"},"node_modules/ms":{"version":"2.1.3"}}}`},
+			{Path: "usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA", Content: "Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n"},
+		}},
+		{Files: []imagetest.Entry{{Path: "opt/app.jar", From: jarFile}}},
+	}}
+	dir := t.TempDir()
+	if err := spec.WriteLayout(dir); err != nil {
+		t.Fatal(err)
+	}
+	tg := scanRef(t, "oci:"+dir, image.Options{})
+	var got []string
+	for _, p := range tg.Inventory.Packages {
+		l := "0"
+		if p.Layer == tg.Layers[1].Digest {
+			l = "1"
+		}
+		got = append(got, p.Type+":"+p.Name+"@"+p.Version+"/"+l)
+	}
+	want := "npm:lodash@4.17.20/0 npm:ms@2.1.3/0 pypi:requests@2.31.0/0 maven:org.apache.logging.log4j:log4j-core@2.14.1/1"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got  %s\nwant %s", strings.Join(got, " "), want)
+	}
 }

@@ -149,7 +149,7 @@ func PURL(typ, namespace, name, version string, qualifiers ...string) string {
 }
 
 func escape(s string) string {
-	return strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
+	return strings.NewReplacer(":", "%3A", "@", "%40").Replace(url.PathEscape(s))
 }
 
 // distro is the purl distro qualifier: id-version_id.

@@ -48,7 +48,7 @@ func TestDpkg(t *testing.T) {
 		t.Errorf("%+v", ps[1].Source)
 	}
 	FinishPURLs(ps, &inventory.OS{ID: "debian", VersionID: "12"})
-	if ps[1].PURL != "pkg:deb/debian/libgcc-s1@12.2.0-14?arch=amd64&distro=debian-12&upstream=gcc-12@12.2.0-14" {
+	if ps[1].PURL != "pkg:deb/debian/libgcc-s1@12.2.0-14?arch=amd64&distro=debian-12&upstream=gcc-12%4012.2.0-14" {
 		t.Errorf("purl %s", ps[1].PURL)
 	}
 	// A long line is an error, not an allocation without bound.
