@@ -36,7 +36,7 @@ go build -o "$cache/bin/ocipack" ./hack/ocipack
 # The Debian image of the test set-up.
 # shellcheck source=/dev/null
 source hack/setup/51-debian.sh
-mirror=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -v security | awk '{print $2}' | head -1)
+mirror=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -v security | awk '{print $2}' | head -1 || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 
 # The large image: more packages, Go binaries, and a layer that rewrites and deletes.

@@ -10,7 +10,7 @@ if [ ! -f "$_deb_dir/oci/index.json" ]; then
   fi
   # The Debian mirror this machine's apt uses.
   _deb_mirror=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-    grep -v security | awk '{print $2}' | head -1)
+    grep -v security | awk '{print $2}' | head -1 || true)
   _deb_mirror=${_deb_mirror:-http://deb.debian.org/debian}
   if [ ! -f "$_deb_dir/rootfs/.complete" ]; then
     echo "debootstrap --variant=minbase bookworm from $_deb_mirror into $_deb_dir/rootfs (once, a few minutes)"
