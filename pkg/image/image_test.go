@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -409,5 +410,35 @@ func TestLanguagePackages(t *testing.T) {
 	want := "npm:lodash@4.17.20/0 npm:ms@2.1.3/0 pypi:requests@2.31.0/0 maven:org.apache.logging.log4j:log4j-core@2.14.1/1"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("got  %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+// TestOCIIndexPlatform picks the platform from an OCI layout holding a two-platform index.
+func TestOCIIndexPlatform(t *testing.T) {
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range []string{"arm64", "amd64"} {
+		s := imagetest.Spec{Layers: []imagetest.Layer{{Files: []imagetest.Entry{{Path: "arch-" + arch, Content: arch}}}}}
+		img, _ := s.Image()
+		cfg, _ := img.ConfigFile()
+		cfg = cfg.DeepCopy()
+		cfg.Architecture = arch
+		img, _ = mutate.ConfigFile(img, cfg)
+		if err := p.AppendImage(img, layout.WithPlatform(v1.Platform{OS: "linux", Architecture: arch})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, arch := range []string{"amd64", "arm64"} {
+		tg := scanRef(t, "oci:"+dir, image.Options{Platform: "linux/" + arch})
+		if _, err := tg.FS.Lstat("/arch-" + arch); err != nil {
+			t.Errorf("%s: picked %s", arch, tg.Platform)
+		}
+	}
+	r, _ := image.ParseRef("oci:" + dir)
+	if _, err := image.Open(context.Background(), r, image.Options{Platform: "linux/ppc64le"}); err == nil || !strings.Contains(err.Error(), "no image for platform") {
+		t.Errorf("missing platform: %v", err)
 	}
 }

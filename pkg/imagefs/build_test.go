@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"strings"
@@ -269,5 +270,50 @@ func TestReplaceDirByFile(t *testing.T) {
 		if err == nil {
 			t.Fatal("x/a still there")
 		}
+	}
+}
+
+func TestHugeHeader(t *testing.T) {
+	// A PAX extended header of 2 MiB (archive/tar caps them at 1 MiB): written as a plain
+	// file whose type flag is then patched to 'x'.
+	rec := "comment=" + strings.Repeat("a", 2<<20) + "\n"
+	rec = fmt.Sprintf("%d %s", len(rec)+8, rec)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "pax", Typeflag: tar.TypeReg, Mode: 0644, Size: int64(len(rec)), Format: tar.FormatUSTAR})
+	io.WriteString(tw, rec)
+	tw.WriteHeader(&tar.Header{Name: "x", Typeflag: tar.TypeReg, Mode: 0644, Format: tar.FormatUSTAR})
+	tw.Close()
+	b := buf.Bytes()
+	b[156] = 'x'
+	sum := 0
+	for i, c := range b[:512] {
+		if i >= 148 && i < 156 {
+			c = ' '
+		}
+		sum += int(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	f := build(t, Limits{}, nil, b)
+	if !f.Incomplete || len(f.Problems) != 1 || !strings.Contains(f.Problems[0].Error(), "layer L0: corrupt or truncated tar") {
+		t.Fatalf("%v", f.Problems)
+	}
+}
+
+func TestLongSymlinkChainAndDepth(t *testing.T) {
+	var es []te
+	for i := 0; i < 60; i++ {
+		es = append(es, symlink(fmt.Sprintf("s%d", i), fmt.Sprintf("s%d", i+1)))
+	}
+	es = append(es, file("s60", "end"), file(strings.Repeat("d/", 300)+"f", "deep"))
+	f := build(t, Limits{}, nil, tarOf(t, es...))
+	if _, err := f.Stat("/s30"); err != nil {
+		t.Errorf("30 hops: %v", err)
+	}
+	if _, err := f.Stat("/s0"); !errors.Is(err, ErrLoop) {
+		t.Errorf("60 hops: %v", err)
+	}
+	if len(f.Problems) != 1 || !strings.Contains(f.Problems[0].Msg, "deeper than 256") {
+		t.Errorf("%v", f.Problems)
 	}
 }
