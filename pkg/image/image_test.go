@@ -442,3 +442,36 @@ func TestOCIIndexPlatform(t *testing.T) {
 		t.Errorf("missing platform: %v", err)
 	}
 }
+
+// TestTamperedLayer flips a byte of a layer blob in an OCI layout: the scan reports a digest
+// mismatch naming the layer, and goes on.
+func TestTamperedLayer(t *testing.T) {
+	dir := t.TempDir()
+	if err := edgeSpec.WriteLayout(dir); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := image.ParseRef("oci:" + dir)
+	im, err := image.Open(context.Background(), r, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := im.Layers[1]
+	blob := filepath.Join(dir, "blobs", "sha256", strings.TrimPrefix(l.Digest, "sha256:"))
+	data, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	os.WriteFile(blob, data, 0o644)
+	tg, err := image.Scan(context.Background(), im, imagefs.Limits{}, secret.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tg.FS.Incomplete || len(tg.FS.Problems) == 0 || !strings.Contains(tg.FS.Problems[len(tg.FS.Problems)-1].Error(), "layer "+l.Digest) {
+		t.Fatalf("problems: %v", tg.FS.Problems)
+	}
+	// The intact lower layer was still read.
+	if _, err := tg.FS.Lstat("/usr/bin/sudo"); err != nil {
+		t.Fatal(err)
+	}
+}
