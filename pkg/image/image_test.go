@@ -467,7 +467,7 @@ func TestTamperedLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tg.FS.Incomplete || len(tg.FS.Problems) == 0 || !strings.Contains(tg.FS.Problems[len(tg.FS.Problems)-1].Error(), "layer "+l.Digest) {
+	if !tg.FS.Incomplete || len(tg.FS.Problems) == 0 || !strings.Contains(tg.FS.Problems[len(tg.FS.Problems)-1].Error(), "layer "+l.Digest+": digest mismatch") {
 		t.Fatalf("problems: %v", tg.FS.Problems)
 	}
 	// The intact lower layer was still read.

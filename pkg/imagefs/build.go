@@ -279,6 +279,15 @@ func (b *Builder) parseLayer(ctx context.Context, idx int, l Layer) (out *parsed
 		if err != nil {
 			out.info.Err = fmt.Errorf("corrupt or truncated tar after %d entries: %w", out.info.Entries, err)
 			out.info.Bytes = cr.n
+			// A blob that does not match its digest explains a broken stream best: read the
+			// rest of the stored bytes (bounded by the declared size) to check it.
+			if l.Digest != "" {
+				if _, cerr := io.Copy(io.Discard, vr); cerr == nil {
+					if derr := vr.check(); derr != nil {
+						out.info.Err = fmt.Errorf("%w (the tar stream broke after %d entries: %v)", derr, out.info.Entries, err)
+					}
+				}
+			}
 			return out
 		}
 		out.info.Entries++
