@@ -24,9 +24,17 @@ if [ ! -x "$cache/bin/syft" ]; then
   echo "building syft v1.57.1 (once)"
   GOBIN="$cache/bin" GOFLAGS=-mod=mod go install github.com/anchore/syft/cmd/syft@v1.57.1
 fi
-if [ ! -x "$cache/bin/trivy" ]; then
+# trivy: reuse a v0.74.0 build another benchmark made under the bench cache, else build it.
+trivy="${TRIVY_BIN:-}"
+if [ -z "$trivy" ]; then
+  for t in "$cache/bin/trivy" "$(dirname "$cache")"/*/trivy-v0.74.0/bin/trivy; do
+    if [ -x "$t" ] && "$t" --version 2>/dev/null | grep -q 'Version: 0.74.0'; then trivy=$t; break; fi
+  done
+fi
+if [ -z "$trivy" ]; then
   echo "building trivy v0.74.0 (once)"
   GOEXPERIMENT=jsonv2 GOBIN="$cache/bin" GOFLAGS=-mod=mod go install github.com/aquasecurity/trivy/cmd/trivy@v0.74.0
+  trivy="$cache/bin/trivy"
 fi
 [ "${1:-}" = tools ] && exit 0
 
@@ -51,7 +59,7 @@ if [ ! -f "$large/oci/index.json" ]; then
     touch "$large/rootfs/.complete"
   fi
   mkdir -p "$large/gobin/usr/local/bin" "$large/churn/usr/share/doc" "$large/churn2/usr/share"
-  cp "$cache/bin/syft" "$cache/bin/trivy" "$cache/bin/eksguard" "$cache/bin/ocipack" "$large/gobin/usr/local/bin/"
+  cp "$cache/bin/syft" "$trivy" "$cache/bin/eksguard" "$cache/bin/ocipack" "$large/gobin/usr/local/bin/"
   [ -x "${EKSGUARD_REGISTRY_BIN:-}" ] && cp "$EKSGUARD_REGISTRY_BIN" "$large/gobin/usr/local/bin/registry"
   cp -r "$large/rootfs/usr/share/doc" "$large/churn/usr/share/"   # rewrites every file of /usr/share/doc
   "$cache/bin/ocipack" -rootfs "$large/rootfs" -exclude .complete -add-layer "$large/gobin" -add-layer "$large/churn" \
@@ -64,13 +72,14 @@ go run ./bench/image/toarchive "oci:$large/oci" "$cache/large.tar"
 
 measure() { # label command...
   local out="$cache/time.$1"
-  /usr/bin/time -v -o "$out" "${@:2}" >/dev/null 2>"$cache/stderr.$1" || true
-  local wall rss
+  /usr/bin/time -v -o "$out" "${@:2}" >"$cache/out.$1" 2>"$cache/stderr.$1" || true
+  local wall rss cpu
+  cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$out")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
   # m:ss.cc -> seconds
   wall=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  echo "$1 $wall $rss"
+  echo "$1 $wall $rss $cpu"
 }
 
 for img in debian large; do
@@ -84,13 +93,16 @@ for img in debian large; do
   res+=("$(measure gzip sh -c "for f in \$(find '$layers' -name '*.tar.gz'); do gzip -dc \"\$f\" >/dev/null; done")")
   res+=("$(measure eksguard "$cache/bin/eksguard" scan image "docker-archive:$tar" -f cyclonedx)")
   res+=("$(measure syft env SYFT_CHECK_FOR_APP_UPDATE=false "$cache/bin/syft" scan "docker-archive:$tar" -o syft-json)")
-  res+=("$(measure trivy "$cache/bin/trivy" image --input "$tar" --scanners vuln --skip-db-update --skip-java-db-update --offline-scan --list-all-pkgs --format json --cache-dir "$cache/trivy-cache" --pkg-types os,library --skip-version-check --vuln-severity-source auto --db-repository localhost:1/none)")
-  printf '%-10s %10s %12s\n' tool wall_s peak_rss_MB
+  # trivy: the CycloneDX output lists every package and runs no vulnerability scan; no
+  # cache between runs (memory backend), no network.
+  res+=("$(measure trivy "$trivy" image --input "$tar" --format cyclonedx --list-all-pkgs --cache-backend memory --skip-db-update --skip-java-db-update --offline-scan --skip-version-check -q)")
+  printf '%-10s %10s %10s %12s\n' tool wall_s cpu_s peak_rss_MB
   for r in "${res[@]}"; do
     set -- $r
-    printf '%-10s %10.2f %12.1f\n' "$1" "$2" "$(echo "$3/1024" | bc -l)"
-    eval "wall_$1=$2; rss_$1=$3"
+    printf '%-10s %10.2f %10.2f %12.1f\n' "$1" "$2" "$4" "$(echo "$3/1024" | bc -l)"
+    eval "wall_$1=$2; rss_$1=$3; cpu_$1=$4"
   done
-  echo "ratios: eksguard/syft $(echo "$wall_eksguard/$wall_syft" | bc -l | cut -c1-5)  eksguard/trivy $(echo "$wall_eksguard/$wall_trivy" | bc -l | cut -c1-5)  eksguard/gzip -dc $(echo "$wall_eksguard/$wall_gzip" | bc -l | cut -c1-5)"
-  echo "packages: eksguard $(grep -c '"bom-ref"' "$cache/stderr.eksguard" 2>/dev/null || true)"
+  echo "cpu ratios: eksguard/syft $(echo "$cpu_eksguard/$cpu_syft" | bc -l | cut -c1-5)  eksguard/trivy $(echo "$cpu_eksguard/$cpu_trivy" | bc -l | cut -c1-5)  eksguard/gzip -dc $(echo "$cpu_eksguard/$cpu_gzip" | bc -l | cut -c1-5)"
+  echo "packages: eksguard $(grep -c '"bom-ref"' "$cache/out.eksguard" || true), syft $(grep -o '"purl"' "$cache/out.syft" | wc -l), trivy $(grep -c '"bom-ref"' "$cache/out.trivy" || true) (bom-refs and purls, not the same unit across tools)"
+  echo "wall ratios: eksguard/syft $(echo "$wall_eksguard/$wall_syft" | bc -l | cut -c1-5)  eksguard/trivy $(echo "$wall_eksguard/$wall_trivy" | bc -l | cut -c1-5)  eksguard/gzip -dc $(echo "$wall_eksguard/$wall_gzip" | bc -l | cut -c1-5)"
 done
