@@ -213,7 +213,10 @@ func Scan(ctx context.Context, im *Image, lim imagefs.Limits, secrets secret.Det
 	return t, err
 }
 
-// progress prints a line to opts.Progress every two seconds once a pull has taken more
+// ProgressInterval is how often a registry pull reports progress.
+var ProgressInterval = 2 * time.Second
+
+// progress prints a line to opts.Progress every ProgressInterval once a pull has taken more
 // than one; the returned function stops it and prints the final figure.
 func progress(im *Image, read *atomic.Int64) func() {
 	var total int64
@@ -225,13 +228,13 @@ func progress(im *Image, read *atomic.Int64) func() {
 	start := Clock()
 	go func() {
 		defer close(stopped)
-		t := time.NewTicker(2 * time.Second)
+		t := time.NewTicker(ProgressInterval)
 		defer t.Stop()
 		printed := false
 		for {
 			select {
 			case <-done:
-				if printed {
+				if printed || Clock().Sub(start) >= ProgressInterval {
 					fmt.Fprintf(im.opts.Progress, "pulled %s: %s in %s\n", im.Ref, mib(read.Load()), Clock().Sub(start).Round(time.Millisecond))
 				}
 				return

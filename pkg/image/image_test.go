@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -475,3 +476,29 @@ func TestTamperedLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPullProgress: a registry pull reports progress on the given writer.
+func TestPullProgress(t *testing.T) {
+	reg := testregistry.Start(t)
+	pushSpec(t, edgeSpec, reg+"/edge:1")
+	old := image.ProgressInterval
+	image.ProgressInterval = time.Nanosecond
+	defer func() { image.ProgressInterval = old }()
+	var buf syncBuffer
+	scanRef(t, reg+"/edge:1", image.Options{Progress: &buf})
+	if s := buf.String(); !strings.Contains(s, "pulled "+reg+"/edge:1: ") {
+		t.Fatalf("progress: %q", s)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
