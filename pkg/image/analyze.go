@@ -53,6 +53,7 @@ func inNodeModules(p string) bool {
 type fnAnalyzer struct {
 	name    string
 	history bool
+	stream  bool // reads the content as a stream, whatever its size
 	wants   func(p string, e *imagefs.Entry) bool
 	read    func(p string, e *imagefs.Entry, r io.Reader) (any, error)
 }
@@ -60,6 +61,7 @@ type fnAnalyzer struct {
 func (a *fnAnalyzer) Name() string                          { return a.name }
 func (a *fnAnalyzer) Wants(p string, e *imagefs.Entry) bool { return a.wants(p, e) }
 func (a *fnAnalyzer) KeepHistory() bool                     { return a.history }
+func (a *fnAnalyzer) Streams() bool                         { return a.stream }
 func (a *fnAnalyzer) Analyze(p string, e *imagefs.Entry, r io.Reader) (any, error) {
 	return a.read(p, e, r)
 }
@@ -88,7 +90,7 @@ func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 		&fnAnalyzer{name: anAPK, history: true, wants: func(p string, _ *imagefs.Entry) bool {
 			return p == "/lib/apk/db/installed"
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.APK(r, p) }},
-		&fnAnalyzer{name: anGo, wants: func(_ string, e *imagefs.Entry) bool {
+		&fnAnalyzer{name: anGo, stream: true, wants: func(_ string, e *imagefs.Entry) bool {
 			return e.Mode&0111 != 0 && e.Size > 64<<10
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) {
 			bi, err := goBuildInfo(r)

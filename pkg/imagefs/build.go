@@ -73,6 +73,17 @@ type Analyzer interface {
 	Analyze(p string, e *Entry, r io.Reader) (any, error)
 }
 
+// Streamer is implemented by analysers that read a file's content as a stream without
+// holding it: they get files of any size, where the others stop at Limits.MaxFileBytes.
+type Streamer interface {
+	Streams() bool
+}
+
+func streams(a Analyzer) bool {
+	s, ok := a.(Streamer)
+	return ok && s.Streams()
+}
+
 // HistoryKeeper is implemented by analysers whose results for a path must be kept when a
 // later layer replaces or deletes the file (package databases, to find the layer that
 // introduced each package).
@@ -419,9 +430,24 @@ func (b *Builder) analyze(layerID string, idx int, re *rawEntry, tr io.Reader, b
 		return
 	}
 	if re.e.Size > b.lim.MaxFileBytes {
-		out.skipped = append(out.skipped, Problem{Layer: layerID, Entry: re.name,
-			Msg: fmt.Sprintf("content not analysed: %d bytes, over the per-file limit of %d", re.e.Size, b.lim.MaxFileBytes)})
-		return
+		// Too large to hold: only one streaming analyser can read it, straight from the tar.
+		var streamer Analyzer
+		var names []string
+		for _, a := range want {
+			if streamer == nil && streams(a) {
+				streamer = a
+			} else {
+				names = append(names, a.Name())
+			}
+		}
+		if len(names) > 0 {
+			out.skipped = append(out.skipped, Problem{Layer: layerID, Entry: re.name,
+				Msg: fmt.Sprintf("content not analysed by %s: %d bytes, over the per-file limit of %d", strings.Join(names, ", "), re.e.Size, b.lim.MaxFileBytes)})
+		}
+		if streamer == nil {
+			return
+		}
+		want = []Analyzer{streamer}
 	}
 	run := func(a Analyzer, r io.Reader) {
 		defer func() {
