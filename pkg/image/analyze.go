@@ -198,7 +198,11 @@ func Scan(ctx context.Context, im *Image, lim imagefs.Limits, secrets secret.Det
 	for _, l := range im.Layers {
 		t.Layers = append(t.Layers, target.ImageLayer{Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy})
 	}
-	t.Inventory = inventoryOf(f, t.LayerDigest)
+	layerOf := t.LayerDigest
+	if im.Ref.Kind == KindDir {
+		layerOf = func(int) string { return "" } // a plain filesystem has no layers
+	}
+	t.Inventory = inventoryOf(f, layerOf)
 	if rs := f.Results(anPasswd); len(rs) > 0 {
 		t.Users = rs[0].Value.(map[string]int)
 	}

@@ -511,3 +511,28 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestDirSource reads a root filesystem on disk: packages without a layer, setuid bits, and a
+// symlink that points out of the root recorded as a link, never followed.
+func TestDirSource(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "var/lib/dpkg"), 0o755)
+	os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), []byte("Package: a\nStatus: install ok installed\nVersion: 1\n"), 0o644)
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	os.WriteFile(filepath.Join(root, "usr/bin/su"), []byte("su"), 0o755)
+	os.Chmod(filepath.Join(root, "usr/bin/su"), 0o4755)
+	os.Symlink("/etc/shadow", filepath.Join(root, "shadow"))
+	tg := scanRef(t, "dir:"+root, image.Options{})
+	if len(tg.Inventory.Packages) != 1 || tg.Inventory.Packages[0].Layer != "" || tg.HasConfig {
+		t.Fatalf("%+v", tg.Inventory.Packages)
+	}
+	if s := setuidPaths(tg); len(s) != 1 || s[0] != "/usr/bin/su" {
+		t.Fatalf("setuid: %v", s)
+	}
+	if e, err := tg.FS.Lstat("/shadow"); err != nil || e.Type != imagefs.TypeSymlink {
+		t.Fatalf("%+v %v", e, err)
+	}
+	if _, err := tg.FS.Stat("/shadow"); err == nil {
+		t.Fatal("the escaping symlink resolved to something inside the image")
+	}
+}
