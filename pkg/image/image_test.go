@@ -520,7 +520,7 @@ func TestDirSource(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), []byte("Package: a\nStatus: install ok installed\nVersion: 1\n"), 0o644)
 	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
 	os.WriteFile(filepath.Join(root, "usr/bin/su"), []byte("su"), 0o755)
-	os.Chmod(filepath.Join(root, "usr/bin/su"), 0o4755)
+	os.Chmod(filepath.Join(root, "usr/bin/su"), 0o755|os.ModeSetuid)
 	os.Symlink("/etc/shadow", filepath.Join(root, "shadow"))
 	tg := scanRef(t, "dir:"+root, image.Options{})
 	if len(tg.Inventory.Packages) != 1 || tg.Inventory.Packages[0].Layer != "" || tg.HasConfig {
