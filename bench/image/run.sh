@@ -28,7 +28,8 @@ fi
 trivy="${TRIVY_BIN:-}"
 if [ -z "$trivy" ]; then
   for t in "$cache/bin/trivy" "$(dirname "$cache")"/*/trivy-v0.74.0/bin/trivy; do
-    if [ -x "$t" ] && "$t" --version 2>/dev/null | grep -q 'Version: 0.74.0'; then trivy=$t; break; fi
+    # go install builds report "Version: dev": check the module version in the build info.
+    if [ -x "$t" ] && go version -m "$t" 2>/dev/null | grep -qE 'mod[[:space:]]+github.com/aquasecurity/trivy[[:space:]]+v0.74.0'; then trivy=$t; break; fi
   done
 fi
 if [ -z "$trivy" ] && [ "${BENCH_NO_TRIVY:-}" != 1 ]; then

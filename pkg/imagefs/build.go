@@ -249,7 +249,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 	if t := c.b.total.Add(int64(n)); t > c.b.lim.MaxTotalBytes {
 		return n, &errCap{fmt.Sprintf("uncompressed size of all layers exceeds the limit of %d bytes", c.b.lim.MaxTotalBytes)}
 	}
-	if c.n > 256<<20 && c.compressed != nil && c.compressed.n > 0 && c.n/c.compressed.n > c.b.lim.MaxRatio {
+	if c.n > 256<<20 && c.compressed != nil && c.compressed.n.Load() > 0 && c.n/c.compressed.n.Load() > c.b.lim.MaxRatio {
 		return n, &errCap{fmt.Sprintf("decompression ratio over %d:1 (decompression bomb)", c.b.lim.MaxRatio)}
 	}
 	return n, err
@@ -275,7 +275,9 @@ func (b *Builder) parseLayer(ctx context.Context, idx int, l Layer) (out *parsed
 		return out
 	}
 	defer dr.Close()
-	cr := &capReader{r: dr, b: b, compressed: vr.count}
+	ra := newReadAhead(dr)
+	defer ra.Close() // before dr.Close: the goroutine stops reading first
+	cr := &capReader{r: ra, b: b, compressed: vr.count}
 	tr := tar.NewReader(cr)
 	var fileBuf bytes.Buffer
 	for {
@@ -293,6 +295,7 @@ func (b *Builder) parseLayer(ctx context.Context, idx int, l Layer) (out *parsed
 			// A blob that does not match its digest explains a broken stream best: read the
 			// rest of the stored bytes (bounded by the declared size) to check it.
 			if l.Digest != "" {
+				ra.Close() // the read-ahead goroutine must be done with vr
 				if _, cerr := io.Copy(io.Discard, vr); cerr == nil {
 					if derr := vr.check(); derr != nil {
 						out.info.Err = fmt.Errorf("%w (the tar stream broke after %d entries: %v)", derr, out.info.Entries, err)

@@ -9,20 +9,21 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 
-// countReader counts the bytes read through it.
+// countReader counts the bytes read through it (read from other goroutines too).
 type countReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -49,7 +50,7 @@ func (v *verifyReader) Read(p []byte) (int, error) {
 	if v.h != nil {
 		v.h.Write(p[:n])
 	}
-	if v.size >= 0 && v.count.n > v.size {
+	if v.size >= 0 && v.count.n.Load() > v.size {
 		return n, fmt.Errorf("blob is larger than its declared size of %d bytes", v.size)
 	}
 	return n, err
@@ -57,8 +58,8 @@ func (v *verifyReader) Read(p []byte) (int, error) {
 
 // check reports a digest or size mismatch once the blob has been read to its end.
 func (v *verifyReader) check() error {
-	if v.size >= 0 && v.count.n != v.size {
-		return fmt.Errorf("blob is %d bytes, its descriptor says %d", v.count.n, v.size)
+	if v.size >= 0 && v.count.n.Load() != v.size {
+		return fmt.Errorf("blob is %d bytes, its descriptor says %d", v.count.n.Load(), v.size)
 	}
 	if v.h != nil {
 		got := "sha256:" + hex.EncodeToString(v.h.Sum(nil))
