@@ -189,6 +189,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			return exitFor(sum)
 		},
 	}
+	c.AddCommand(newScanImage())
 	out.register(c)
 	c.AddCommand(newScanBinary())
 	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")

@@ -5,6 +5,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/rules/aws"
 	"github.com/eksguard/eksguard/rules/dockerfile"
+	"github.com/eksguard/eksguard/rules/image"
 	"github.com/eksguard/eksguard/rules/node"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
@@ -44,6 +45,8 @@ func Rules() []rule.Rule {
 	rs = append(rs, aws.Rules()...)
 	// Dockerfiles (rules/dockerfile): image hardening, Hadolint and Dockle parity.
 	rs = append(rs, dockerfile.Rules(func(id string) bool { return known[id] })...)
+	// Container images (rules/image).
+	rs = append(rs, image.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	rs = append(rs, pss.Rules()...)
 	for _, r := range rs {

@@ -48,6 +48,9 @@ func fixtureSettings(t *testing.T, m *rule.Meta) rule.Settings {
 
 func checkFile(t *testing.T, r rule.Rule, s rule.Settings, file string) []finding.Finding {
 	t.Helper()
+	if r.Meta().Target == target.KindImage {
+		return checkImageFile(t, r, s, file)
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +127,7 @@ func TestFixtures(t *testing.T) {
 						t.Errorf("%s: want a finding, got none", f)
 					}
 					for _, x := range got {
-						if x.Location.Line == 0 || x.Location.Path == "" {
+						if x.Location.Path == "" || (x.Location.Line == 0 && m.Target != target.KindImage) {
 							t.Errorf("%s: finding without line or path: %+v", f, x.Location)
 						}
 					}

@@ -1,0 +1,111 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/eksguard/eksguard/pkg/engine"
+	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/image"
+	"github.com/eksguard/eksguard/pkg/image/secret"
+	"github.com/eksguard/eksguard/pkg/imagefs"
+	"github.com/eksguard/eksguard/pkg/report"
+	"github.com/eksguard/eksguard/pkg/target"
+)
+
+// Image is a scan of one container image.
+type Image struct {
+	Ref     string
+	Options image.Options
+	Limits  imagefs.Limits
+	Secrets secret.Detector
+	Engine  *engine.Engine
+	Header  *report.Header
+	Expired []report.ExpiredExemption
+	FailOn  finding.Severity
+}
+
+// Load opens and reads the image. A nil target comes with the error that prevented it.
+func (s *Image) Load(ctx context.Context) (*target.Image, error) {
+	ref, err := image.ParseRef(s.Ref)
+	if err != nil {
+		return nil, err
+	}
+	im, err := image.Open(ctx, ref, s.Options)
+	if err != nil {
+		return nil, err
+	}
+	return image.Scan(ctx, im, s.Limits, s.Secrets)
+}
+
+// Run loads the image, runs the rules and writes the report. An image that cannot be
+// opened is an input error in the report, not a failure of the run.
+func (s *Image) Run(ctx context.Context, w report.Writer) (*report.Summary, *target.Image, error) {
+	start := time.Now()
+	t, loadErr := s.Load(ctx)
+	if t != nil {
+		s.describe(t)
+	}
+	if err := w.Begin(s.Header); err != nil {
+		return nil, nil, err
+	}
+	sum := &report.Summary{Expired: s.Expired, FailOn: s.FailOn.String()}
+	if loadErr != nil {
+		sum.Errors = append(sum.Errors, finding.InputError{Input: s.Ref, Message: loadErr.Error()})
+	}
+	if t != nil {
+		for _, p := range t.FS.Problems {
+			sum.Errors = append(sum.Errors, finding.InputError{Input: s.Ref, Message: p.Error()})
+		}
+		fs := s.Engine.Check(ctx, t)
+		r := engine.Result{Name: s.Ref, Findings: fs, Stats: engine.Stats{Files: 1}}
+		sum.Stats.Stats.Add(r.Stats)
+		if err := emitGroups(r, w, sum, s.FailOn); err != nil {
+			return nil, nil, err
+		}
+	}
+	sum.Stats.InputErrors = len(sum.Errors)
+	sum.Duration = time.Since(start)
+	if err := w.End(sum); err != nil {
+		return nil, nil, err
+	}
+	return sum, t, nil
+}
+
+// describe adds what was scanned to the header's settings.
+func (s *Image) describe(t *target.Image) {
+	if s.Header == nil {
+		return
+	}
+	if s.Header.Settings == nil {
+		s.Header.Settings = map[string]string{}
+	}
+	set := s.Header.Settings
+	if t.Digest != "" {
+		set["image-digest"] = t.Digest
+	}
+	if t.Platform != "" {
+		set["image-platform"] = t.Platform
+	}
+	var files int64
+	for _, l := range t.FS.Layers {
+		files += l.FileBytes
+	}
+	set["image-layers"] = fmt.Sprint(len(t.FS.Layers))
+	set["image-file-bytes"] = fmt.Sprint(files)
+	set["image-wasted-bytes"] = fmt.Sprintf("%d (efficiency %.1f%%)", t.FS.Waste.WastedBytes, 100*t.FS.Waste.Efficiency())
+	if os := t.Inventory.OS; os != nil {
+		set["image-os"] = os.PrettyName
+		if set["image-os"] == "" {
+			set["image-os"] = os.ID + " " + os.VersionID
+		}
+	}
+	set["image-packages"] = fmt.Sprint(len(t.Inventory.Packages))
+	if t.FS.Incomplete {
+		set["image-incomplete"] = "true: some layers could not be read to their end (see errors)"
+	}
+	if len(t.FS.Skipped) > 0 {
+		set["image-skipped-contents"] = fmt.Sprintf("%d files over the per-file size cap were not analysed (first: %s)", len(t.FS.Skipped), t.FS.Skipped[0].Error())
+	}
+}
