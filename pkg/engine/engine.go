@@ -21,6 +21,12 @@ type Exempter interface {
 	Exempt(f *finding.Finding, t target.Target) *finding.Suppression
 }
 
+// Resolver is implemented by targets that hold many objects (a cluster snapshot): it
+// returns the object a finding is about, so that exemptions by label or annotation see it.
+type Resolver interface {
+	TargetFor(f *finding.Finding) target.Target
+}
+
 // Engine runs a fixed set of rules.
 type Engine struct {
 	rules    []rule.Rule
@@ -77,8 +83,15 @@ func (e *Engine) Check(ctx context.Context, t target.Target) []finding.Finding {
 		out = append(out, fs...)
 	}
 	if e.exempt != nil {
+		res, _ := t.(Resolver)
 		for i := range out {
-			if s := e.exempt.Exempt(&out[i], t); s != nil {
+			ft := t
+			if res != nil {
+				if x := res.TargetFor(&out[i]); x != nil {
+					ft = x
+				}
+			}
+			if s := e.exempt.Exempt(&out[i], ft); s != nil {
 				out[i].Suppressed = s
 				out[i].Status = finding.StatusSkip
 			}

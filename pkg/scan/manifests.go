@@ -4,11 +4,13 @@ package scan
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
+	"github.com/eksguard/eksguard/pkg/snapshot"
 	"github.com/eksguard/eksguard/pkg/source/manifest"
 	"github.com/eksguard/eksguard/pkg/target"
 )
@@ -32,13 +34,15 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 		return nil, err
 	}
 	sum := &report.Summary{Expired: m.Expired, FailOn: m.FailOn.String()}
+	snap := snapshot.New()
+	snap.Name = strings.Join(m.Paths, ", ")
 	units := make(chan engine.Unit)
 	var walkErrs []finding.InputError
 	go func() {
 		defer close(units)
 		walkErrs = manifest.Walk(m.Paths, func(in manifest.Input) {
 			select {
-			case units <- m.unit(in):
+			case units <- m.unit(in, snap):
 			case <-ctx.Done():
 			}
 		})
@@ -51,6 +55,10 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 	if err != nil {
 		return nil, err
 	}
+	// Cluster-wide rules run once every file is read.
+	if err := CheckSnapshot(ctx, m.Engine, snap, w, sum, m.FailOn); err != nil {
+		return nil, err
+	}
 	sum.Errors = append(sum.Errors, walkErrs...)
 	sum.Stats.InputErrors = len(sum.Errors)
 	sum.Duration = time.Since(start)
@@ -60,19 +68,41 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 	return sum, nil
 }
 
-func (m *Manifests) unit(in manifest.Input) engine.Unit {
+func (m *Manifests) unit(in manifest.Input, snap *snapshot.Snapshot) engine.Unit {
 	return engine.Unit{Name: in.Name, Load: func(check func(target.Target)) engine.Batch {
 		data, err := manifest.Read(in, m.Stdin, m.Options.Limits.MaxFileBytes)
 		if err != nil {
 			return engine.Batch{Errors: []finding.InputError{{Input: in.Name, Message: err.Error()}}, Stats: engine.Stats{Files: 1}}
 		}
-		res := manifest.LoadEach(in.Name, data, m.Options, check)
+		res := manifest.LoadEach(in.Name, data, m.Options, func(t target.Target) {
+			collect(snap, t)
+			check(t)
+		})
 		st := engine.Stats{Files: 1, Documents: res.Documents, Objects: res.Objects, Workloads: res.Workloads}
 		if res.NotKubernetes {
 			st.NotKubernetes = 1
 		}
 		return engine.Batch{Errors: res.Errors, Stats: st}
 	}}
+}
+
+// Collect adds what a target of the manifest source holds for cluster-wide rules to the
+// snapshot, with a compact locator so that the snapshot keeps no parsed documents.
+func Collect(snap *snapshot.Snapshot, t target.Target) { collect(snap, t) }
+
+func collect(snap *snapshot.Snapshot, t target.Target) {
+	switch o := t.(type) {
+	case *target.Workload:
+		c := *o
+		c.Origin = manifest.CompactOrigin(c.Origin)
+		snap.AddTarget(&c)
+	case *target.Object:
+		if o.Typed != nil {
+			c := *o
+			c.Origin = manifest.CompactOrigin(c.Origin)
+			snap.AddTarget(&c)
+		}
+	}
 }
 
 // emitGroups splits a file's findings into consecutive groups by subject.

@@ -3,6 +3,8 @@ package target
 import (
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/eksguard/eksguard/pkg/finding"
 )
 
@@ -30,6 +32,9 @@ type Object struct {
 	Origin     Origin
 	// Duplicates lists repeated mapping keys found while reading the object.
 	Duplicates []DuplicateKey
+	// Typed is the decoded object for the kinds cluster-wide rules read (RBAC, service
+	// accounts, namespaces, network policies, ...), set by sources; nil for other kinds.
+	Typed runtime.Object
 }
 
 // TargetKind implements Target.

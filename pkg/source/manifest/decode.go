@@ -8,7 +8,11 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/eksguard/eksguard/pkg/target"
@@ -104,6 +108,45 @@ func podOf(kind string, js []byte) (*metav1.ObjectMeta, *corev1.PodSpec, error) 
 		return &o.Spec.JobTemplate.Spec.Template.ObjectMeta, &o.Spec.JobTemplate.Spec.Template.Spec, err
 	}
 	return nil, nil, fmt.Errorf("kind %s carries no pod spec", kind)
+}
+
+// decodeIndexed decodes an object of a kind the cluster snapshot indexes (see
+// snapshot.Indexed) from its JSON form, as the API server would: typed API objects for
+// built-in kinds, unstructured for custom resources.
+func decodeIndexed(apiVersion, kind string, js []byte) (runtime.Object, error) {
+	var obj runtime.Object
+	switch kind {
+	case "ServiceAccount":
+		obj = &corev1.ServiceAccount{}
+	case "Namespace":
+		obj = &corev1.Namespace{}
+	case "Service":
+		obj = &corev1.Service{}
+	case "ConfigMap":
+		obj = &corev1.ConfigMap{}
+	case "Role":
+		obj = &rbacv1.Role{}
+	case "ClusterRole":
+		obj = &rbacv1.ClusterRole{}
+	case "RoleBinding":
+		obj = &rbacv1.RoleBinding{}
+	case "ClusterRoleBinding":
+		obj = &rbacv1.ClusterRoleBinding{}
+	case "NetworkPolicy":
+		obj = &networkingv1.NetworkPolicy{}
+	case "Ingress":
+		obj = &networkingv1.Ingress{}
+	default:
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(js); err != nil {
+			return nil, err
+		}
+		return u, nil
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
 }
 
 // errDepth is returned when a document nests deeper than the limit.

@@ -19,6 +19,7 @@ import (
 	kyaml "sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/snapshot"
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
@@ -117,7 +118,7 @@ func loadDocument(res *Result, d document, opts Options) {
 	}
 	// Documents without apiVersion and kind are parsed in full too, so that a malformed
 	// document is reported rather than skipped as "not Kubernetes".
-	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) {
+	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) && !snapshot.Indexed(h.apiVersion, h.kind, h.namespace, h.name) {
 		res.Objects++
 		lines := map[string]int{"kind": h.kindLine, "metadata": h.metadataLine, "metadata.name": h.nameLine, "metadata.namespace": h.namespaceLine}
 		res.add(&target.Object{
@@ -256,6 +257,14 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 		Duplicates: dups,
 	}
 	if !isWorkload(h.APIVersion, h.Kind) {
+		if snapshot.Indexed(h.APIVersion, h.Kind, h.Metadata.Namespace, h.Metadata.Name) {
+			typed, err := decodeIndexed(h.APIVersion, h.Kind, js)
+			if err != nil {
+				fail(lineOf(loc, ""), "%s %s: invalid %s: %v", h.Kind, h.Metadata.Name, h.Kind, err)
+				return
+			}
+			o.Typed = typed
+		}
 		res.add(&o)
 		return
 	}
