@@ -77,6 +77,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newScan(), newRules(), newReport())
+	root.AddCommand(newScan(), newRules(), newReport(), newNetpol())
 	return root
 }

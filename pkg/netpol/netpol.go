@@ -417,31 +417,10 @@ func (s *Set) peerMatches(r *Rule, policyNS string, e Endpoint) bool {
 // side returns the ports allowed at one end: the egress of src when d is Egress (peer is
 // dst), the ingress of dst when d is Ingress (peer is src). dstPod resolves named ports.
 func (s *Set) side(self *Pod, d Direction, peer Endpoint, dstPod *Pod) PortSet {
-	var out PortSet
 	if self == nil || self.HostNetwork {
-		out.AddAll()
-		return out
+		return AllPorts()
 	}
-	isolated := false
-	for _, p := range s.byNS[self.Namespace] {
-		if !p.isolates[d] || !p.Selects(self) {
-			continue
-		}
-		isolated = true
-		for i := range p.rules[d] {
-			r := &p.rules[d][i]
-			if s.peerMatches(r, p.Source.Namespace, peer) {
-				out.Union(r.portsFor(dstPod))
-			}
-		}
-		if out.All() {
-			return out
-		}
-	}
-	if !isolated {
-		out.AddAll()
-	}
-	return out
+	return s.sideWith(s.Selecting(self, d), d, peer, dstPod)
 }
 
 // Ports returns the ports and protocols on which src may open a connection to dst. An

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestNetpolView(t *testing.T) {
+	code, out, errOut := run(t, "", "netpol", "../../pkg/netpol/testdata/shop.yaml", "-f", "json")
+	if code != ExitClean {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var v struct {
+		Groups      []struct{ ID string }
+		Connections []struct {
+			From, To string
+			Ports    []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range v.Connections {
+		if c.From == "shop/app=web" && c.To == "shop/app=api" && strings.Join(c.Ports, ",") == "TCP 9000" {
+			found = true
+		}
+	}
+	if len(v.Groups) != 4 || !found {
+		t.Errorf("view: %s", out)
+	}
+	code, out, _ = run(t, "", "netpol", "../../pkg/netpol/testdata/shop.yaml")
+	if code != ExitClean || !strings.Contains(out, "CONNECTIONS BETWEEN GROUPS (6;") {
+		t.Errorf("table: exit %d\n%s", code, out)
+	}
+}
+
+func TestNetpolErrors(t *testing.T) {
+	const bad = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: bad, namespace: shop}
+spec:
+  podSelector: {}
+  ingress:
+  - from: [{ipBlock: {cidr: 10.0.0.0/40}}]
+`
+	code, out, errOut := run(t, bad, "netpol", "-")
+	if code != ExitUsage || !strings.Contains(out, "NetworkPolicy shop/bad: spec.ingress[0].from[0].ipBlock: invalid CIDR") || !strings.Contains(errOut, "could not be read") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, _ := run(t, "", "netpol", "-f", "yaml", "."); code != ExitUsage {
+		t.Errorf("bad format: exit %d", code)
+	}
+	if code, out, _ := run(t, "", "netpol", "/does/not/exist"); code != ExitUsage || !strings.Contains(out, "/does/not/exist") {
+		t.Errorf("missing input: exit %d\n%s", code, out)
+	}
+}

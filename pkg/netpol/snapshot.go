@@ -1,0 +1,40 @@
+package netpol
+
+import (
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/eksguard/eksguard/pkg/snapshot"
+)
+
+// FromSnapshot compiles a snapshot's network policies with its namespaces' labels and
+// turns its pods and pod templates into Pods (Name is Kind/name of the object). Policies
+// that do not compile are returned as errors and left out.
+func FromSnapshot(s *snapshot.Snapshot) (*Set, []*Pod, []error) {
+	items := s.NetworkPolicies()
+	nps := make([]*networkingv1.NetworkPolicy, 0, len(items))
+	for _, it := range items {
+		np := it.Obj
+		if np.Namespace != it.Namespace {
+			c := *np
+			c.Namespace = it.Namespace // a manifest without a namespace lands in "default"
+			np = &c
+		}
+		nps = append(nps, np)
+	}
+	set, errs := NewSet(nps)
+	for _, name := range s.NamespaceNames() {
+		set.SetNamespace(name, s.NamespaceLabels(name))
+	}
+	sp := s.Pods()
+	pods := make([]*Pod, 0, len(sp))
+	for _, p := range sp {
+		pods = append(pods, &Pod{
+			Namespace:   p.Namespace,
+			Name:        p.Kind + "/" + p.Meta.Name,
+			Labels:      p.Labels,
+			Ports:       p.Ports,
+			HostNetwork: p.HostNetwork,
+		})
+	}
+	return set, pods, errs
+}
