@@ -6,6 +6,7 @@ import (
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
+	"github.com/eksguard/eksguard/rules/rbac"
 )
 
 // Rules lists every rule.
@@ -34,6 +35,8 @@ func Rules() []rule.Rule {
 		object.DefaultNamespace(),
 		object.DuplicateKeys(),
 	}
+	// Cluster-wide RBAC rules over the snapshot (rules/rbac).
+	rs = append(rs, rbac.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	return append(rs, pss.Rules()...)
 }
