@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -185,8 +186,14 @@ func Compile(np *networkingv1.NetworkPolicy) (*Policy, error) {
 		errs = append(errs, err)
 		p.rules[Egress] = append(p.rules[Egress], cr)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+	var msgs []string
+	for _, err := range errs {
+		if err != nil {
+			msgs = append(msgs, strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+	}
+	if len(msgs) > 0 {
+		return nil, fmt.Errorf("NetworkPolicy %s/%s: %s", np.Namespace, np.Name, strings.Join(msgs, "; "))
 	}
 	return p, nil
 }
@@ -437,3 +444,10 @@ func (s *Set) Ports(src, dst Endpoint) PortSet {
 func (s *Set) Allowed(src, dst Endpoint, proto corev1.Protocol, port int32) bool {
 	return s.Ports(src, dst).Has(proto, port)
 }
+
+// AllPorts reports whether the rule matches every port of every protocol whatever the
+// destination: no ports list, or port entries that cover TCP, UDP and SCTP entirely.
+func (r *Rule) AllPorts() bool { return r.portsFor(nil).All() }
+
+// Everything reports whether the rule matches every peer and every port.
+func (r *Rule) Everything() bool { return r.AnyPeer && r.AllPorts() }

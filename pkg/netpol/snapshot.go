@@ -13,13 +13,7 @@ func FromSnapshot(s *snapshot.Snapshot) (*Set, []*Pod, []error) {
 	items := s.NetworkPolicies()
 	nps := make([]*networkingv1.NetworkPolicy, 0, len(items))
 	for _, it := range items {
-		np := it.Obj
-		if np.Namespace != it.Namespace {
-			c := *np
-			c.Namespace = it.Namespace // a manifest without a namespace lands in "default"
-			np = &c
-		}
-		nps = append(nps, np)
+		nps = append(nps, PolicyOf(it))
 	}
 	set, errs := NewSet(nps)
 	for _, name := range s.NamespaceNames() {
@@ -37,4 +31,21 @@ func FromSnapshot(s *snapshot.Snapshot) (*Set, []*Pod, []error) {
 		})
 	}
 	return set, pods, errs
+}
+
+// PolicyOf returns the policy of a snapshot item with the namespace it lives in: a
+// manifest that names none lands in "default".
+func PolicyOf(it *snapshot.Item[*networkingv1.NetworkPolicy]) *networkingv1.NetworkPolicy {
+	np := it.Obj
+	if np.Namespace != it.Namespace {
+		c := *np
+		c.Namespace = it.Namespace
+		np = &c
+	}
+	return np
+}
+
+// CompileItem compiles the policy of a snapshot item.
+func CompileItem(it *snapshot.Item[*networkingv1.NetworkPolicy]) (*Policy, error) {
+	return Compile(PolicyOf(it))
 }

@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/rules/network"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
@@ -37,6 +38,9 @@ func Rules() []rule.Rule {
 	}
 	// Cluster-wide RBAC rules over the snapshot (rules/rbac).
 	rs = append(rs, rbac.Rules()...)
+	// NetworkPolicy coverage, default deny, allow-all and invalid policies over the
+	// snapshot, with pkg/netpol semantics (rules/network).
+	rs = append(rs, network.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	return append(rs, pss.Rules()...)
 }
