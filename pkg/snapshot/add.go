@@ -190,6 +190,13 @@ func (s *Snapshot) addWorkload(w *target.Workload) {
 	p.Object.Duplicates = nil
 	if w.PodMeta != nil {
 		p.Labels = w.PodMeta.Labels
+		if w.Kind == "Pod" {
+			for _, o := range w.PodMeta.OwnerReferences {
+				if o.Controller != nil && *o.Controller {
+					p.Controlled = true
+				}
+			}
+		}
 	}
 	if sp := w.Spec; sp != nil {
 		p.ServiceAccount = sp.ServiceAccountName

@@ -65,6 +65,8 @@ type Pod struct {
 	// AutomountToken is the pod spec's automountServiceAccountToken (nil when unset).
 	AutomountToken *bool
 	HostNetwork    bool
+	// Controlled is set when the pod has a controller owner (a Pod of a ReplicaSet, Job, ...).
+	Controlled bool
 	// Ports are the container ports of every container (for named ports).
 	Ports []corev1.ContainerPort
 	// SpecPath and PodMetaPath locate the pod spec and metadata in the object.
@@ -311,6 +313,7 @@ func (s *Snapshot) index() {
 		subj(&x.Object)
 	}
 	for _, x := range s.awsAuth {
+		names[x.Namespace] = true
 		subj(&x.Object)
 	}
 	for _, l := range s.custom {

@@ -8,6 +8,8 @@ import (
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
 	"github.com/eksguard/eksguard/rules/rbac"
+	"github.com/eksguard/eksguard/rules/sgp"
+	"github.com/eksguard/eksguard/rules/transit"
 )
 
 // Rules lists every rule.
@@ -41,6 +43,11 @@ func Rules() []rule.Rule {
 	// NetworkPolicy coverage, default deny, allow-all and invalid policies over the
 	// snapshot, with pkg/netpol semantics (rules/network).
 	rs = append(rs, network.Rules()...)
+	// Security groups for pods: SecurityGroupPolicy matching (rules/sgp).
+	rs = append(rs, sgp.Rules()...)
+	// Encryption in transit: load balancers without TLS, Istio without STRICT mTLS
+	// (rules/transit).
+	rs = append(rs, transit.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	return append(rs, pss.Rules()...)
 }
