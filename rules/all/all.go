@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/rules/identity"
 	"github.com/eksguard/eksguard/rules/network"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
@@ -40,6 +41,8 @@ func Rules() []rule.Rule {
 	}
 	// Cluster-wide RBAC rules over the snapshot (rules/rbac).
 	rs = append(rs, rbac.Rules()...)
+	// Cluster-wide identity rules over the snapshot (rules/identity).
+	rs = append(rs, identity.Rules()...)
 	// NetworkPolicy coverage, default deny, allow-all and invalid policies over the
 	// snapshot, with pkg/netpol semantics (rules/network).
 	rs = append(rs, network.Rules()...)
