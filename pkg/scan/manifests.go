@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
@@ -25,6 +26,8 @@ type Manifests struct {
 	// Expired exemptions to report.
 	Expired []report.ExpiredExemption
 	FailOn  finding.Severity
+	// Compliance, when set, adds the benchmark's view of the run to the report.
+	Compliance *compliance.Benchmark
 }
 
 // Run scans and writes the report; it returns the summary.
@@ -36,6 +39,9 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 	sum := &report.Summary{Expired: m.Expired, FailOn: m.FailOn.String()}
 	snap := snapshot.New()
 	snap.Name = strings.Join(m.Paths, ", ")
+	if m.Compliance != nil {
+		w = WithCompliance(w, m.Compliance, m.Engine.Rules(), snap)
+	}
 	units := make(chan engine.Unit)
 	var walkErrs []finding.InputError
 	go func() {
