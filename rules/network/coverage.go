@@ -93,10 +93,10 @@ func podWithoutPolicy(d netpol.Direction) rule.Rule {
 			sp := s.Pods()
 			var out []finding.Finding
 			for i, p := range pods {
-				if p.HostNetwork || set.Isolated(p, d) {
-					continue
-				}
 				o := sp[i]
+				if p.HostNetwork || o.Controlled || set.Isolated(p, d) {
+					continue // a controlled Pod is reported through its controller's template
+				}
 				out = append(out, m.Failf(&o.Object, o.PodMetaPath, "%s %s in namespace %s is selected by no NetworkPolicy that isolates %s: all %s traffic is allowed",
 					o.Kind, o.Meta.Name, p.Namespace, d, d))
 			}

@@ -213,8 +213,8 @@ func SeveralPolicies() rule.Rule {
 			ps := policies(s)
 			var out []finding.Finding
 			for _, pod := range s.Pods() {
-				if pod.HostNetwork {
-					continue
+				if pod.HostNetwork || pod.Controlled {
+					continue // a controlled Pod is reported through its controller's template
 				}
 				var names, groups []string
 				for _, p := range ps {
@@ -259,7 +259,7 @@ func HostNetwork() rule.Rule {
 			ps := policies(s)
 			var out []finding.Finding
 			for _, pod := range s.Pods() {
-				if !pod.HostNetwork {
+				if !pod.HostNetwork || pod.Controlled {
 					continue
 				}
 				var names []string
