@@ -65,9 +65,10 @@ func (c lbController) String() string {
 
 // tlsPort reports whether the controller makes a TLS listener of port.
 //
-// AWS Load Balancer Controller: TLS needs a certificate in ssl-cert; without ssl-ports
-// every port gets TLS; ssl-ports lists port numbers or names (spaces trimmed) and "*"
-// matches no port.
+// AWS Load Balancer Controller: TLS needs a certificate in ssl-cert; with ssl-ports absent
+// or listing nothing every port gets TLS; otherwise ssl-ports lists port numbers or names
+// (spaces trimmed, empty entries dropped) and "*" matches no port (recent controllers
+// reject an entry that names no port of the Service and build no load balancer).
 //
 // In-tree controller: TLS needs ssl-cert; ssl-ports empty or "*" means every port;
 // otherwise a comma-separated list (not trimmed) of numbers, or names compared with the
@@ -84,17 +85,18 @@ func tlsPort(c lbController, ann map[string]string, port corev1.ServicePort) boo
 		if !has {
 			return false
 		}
-		raw, ok := ann[annSSLPorts]
-		if !ok {
-			return true
-		}
-		for _, p := range strings.Split(raw, ",") {
+		listed := 0
+		for _, p := range strings.Split(ann[annSSLPorts], ",") {
 			p = strings.TrimSpace(p)
-			if p != "" && (p == strconv.Itoa(int(port.Port)) || p == port.Name) {
+			if p == "" {
+				continue
+			}
+			listed++
+			if p == strconv.Itoa(int(port.Port)) || p == port.Name {
 				return true
 			}
 		}
-		return false
+		return listed == 0
 	}
 	if ann[annSSLCert] == "" {
 		return false
@@ -142,7 +144,8 @@ func LoadBalancerWithoutTLS() rule.Rule {
 				"unencrypted up to the pods. The annotation semantics depend on the controller: the AWS Load Balancer " +
 				"Controller (loadBalancerClass service.k8s.aws/nlb, or aws-load-balancer-type external or nlb-ip) makes " +
 				"TLS listeners when aws-load-balancer-ssl-cert names a certificate, on every port unless " +
-				"aws-load-balancer-ssl-ports lists some (numbers or names; \"*\" matches none); the legacy in-tree " +
+				"aws-load-balancer-ssl-ports lists some (numbers or names; \"*\" matches none, and recent controllers " +
+				"refuse the Service over it); the legacy in-tree " +
 				"controller (Classic Load Balancer, or NLB with aws-load-balancer-type nlb) does the same except that an " +
 				"empty or \"*\" ssl-ports means every port. Only TCP ports are checked: UDP and SCTP listeners cannot " +
 				"terminate TLS. Services with a loadBalancerClass of another implementation are left out. A backend that " +
