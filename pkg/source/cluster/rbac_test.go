@@ -13,6 +13,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/eksguard/eksguard/deploy"
+	"github.com/eksguard/eksguard/pkg/target"
 )
 
 // TestScannerRBACGrantsExactlyWhatIsRead checks deploy/scanner-rbac.yaml against the
@@ -95,4 +96,25 @@ func keys(m map[string]bool) string {
 	}
 	sort.Strings(l)
 	return strings.Join(l, " ")
+}
+
+// TestWorkloadKindsAreTheSharedTable checks that the source lists every kind of
+// target.WorkloadKinds (the table both sources share) as a workload, and no other.
+// PodTemplates run nothing and are not read.
+func TestWorkloadKindsAreTheSharedTable(t *testing.T) {
+	want := map[string]bool{}
+	for _, k := range target.WorkloadKinds {
+		if k.Kind != "PodTemplate" {
+			want[k.Kind] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, k := range kinds {
+		if k.workload {
+			got[k.Kind] = true
+		}
+	}
+	if keys(got) != keys(want) {
+		t.Errorf("workload kinds read %s, shared table %s", keys(got), keys(want))
+	}
 }

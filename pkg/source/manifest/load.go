@@ -268,16 +268,14 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 		res.add(&o)
 		return
 	}
-	meta, spec, err := podOf(h.Kind, js)
+	w, err := decodeWorkload(h.APIVersion, h.Kind, js)
 	if err != nil {
 		fail(lineOf(loc, ""), "%s %s: invalid %s: %v", h.Kind, h.Metadata.Name, h.Kind, err)
 		return
 	}
-	w := workloadKinds[h.Kind]
+	w.Object = o // the object as written (its apiVersion may be an old group's)
 	res.Workloads++
-	res.add(&target.Workload{
-		Object: o, PodMeta: meta, Spec: spec, SpecPath: w.specPath, PodMetaPath: w.metaPath,
-	})
+	res.add(w)
 }
 
 // itemDuplicates keeps the duplicate keys inside List item p, with paths relative to it.
