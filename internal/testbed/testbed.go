@@ -81,7 +81,7 @@ func Run(m *testing.M) int {
 	running = true
 	code := m.Run()
 	if shared != nil {
-		if err := shared.env.Stop(); err != nil {
+		if err := shared.Stop(); err != nil {
 			fmt.Println("testbed: stopping the API server:", err)
 			if code == 0 {
 				code = 1
@@ -99,14 +99,16 @@ func Start(t testing.TB) *Env {
 	if !running {
 		t.Fatal("testbed: call testbed.Run from the package's TestMain, so the API server is stopped")
 	}
-	once.Do(func() { shared, startErr = start(assets) })
+	once.Do(func() { shared, startErr = New(assets) })
 	if startErr != nil {
 		t.Fatalf("testbed: %v", startErr)
 	}
 	return shared
 }
 
-func start(assets string) (*Env, error) {
+// New starts kube-apiserver and etcd from the binaries in assets, for programs that are not
+// tests (benchmarks); tests use Start. The caller stops them with Stop.
+func New(assets string) (*Env, error) {
 	env := &envtest.Environment{
 		BinaryAssetsDirectory:    assets,
 		ControlPlaneStartTimeout: 2 * time.Minute,
@@ -132,6 +134,9 @@ func start(assets string) (*Env, error) {
 	return e, nil
 }
 
+// Stop stops the API server and etcd.
+func (e *Env) Stop() error { return e.env.Stop() }
+
 // Host is the API server's URL.
 func (e *Env) Host() string { return e.Admin.Host }
 
@@ -141,12 +146,13 @@ func (e *Env) Host() string { return e.Admin.Host }
 // established, so later documents can use their kinds.
 func (e *Env) Apply(t testing.TB, text string) {
 	t.Helper()
-	if err := e.apply(context.Background(), []byte(text)); err != nil {
+	if err := e.Create(context.Background(), []byte(text)); err != nil {
 		t.Fatalf("testbed: apply: %v", err)
 	}
 }
 
-func (e *Env) apply(ctx context.Context, text []byte) error {
+// Create is Apply for programs that are not tests.
+func (e *Env) Create(ctx context.Context, text []byte) error {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(text), 4096)
 	for i := 1; ; i++ {
 		var u unstructured.Unstructured
@@ -235,7 +241,7 @@ func (e *Env) InstallCRDs(t testing.TB) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.apply(context.Background(), b); err != nil {
+		if err := e.Create(context.Background(), b); err != nil {
 			t.Fatalf("testbed: installing %s: %v", ent.Name(), err)
 		}
 	}
@@ -250,7 +256,7 @@ func (e *Env) ScannerConfig(t testing.TB) *rest.Config {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.scanner == nil {
-		cfg, err := e.serviceAccountConfig(deploy.ScannerRBAC, deploy.ScannerNamespace, deploy.ScannerServiceAccount)
+		cfg, err := e.ServiceAccount(deploy.ScannerRBAC, deploy.ScannerNamespace, deploy.ScannerServiceAccount)
 		if err != nil {
 			t.Fatalf("testbed: scanner service account: %v", err)
 		}
@@ -263,16 +269,19 @@ func (e *Env) ScannerConfig(t testing.TB) *rest.Config {
 // bindings) and returns a configuration authenticating as namespace/name.
 func (e *Env) ServiceAccountConfig(t testing.TB, rbac, namespace, name string) *rest.Config {
 	t.Helper()
-	cfg, err := e.serviceAccountConfig([]byte(rbac), namespace, name)
+	cfg, err := e.ServiceAccount([]byte(rbac), namespace, name)
 	if err != nil {
 		t.Fatalf("testbed: service account %s/%s: %v", namespace, name, err)
 	}
 	return cfg
 }
 
-func (e *Env) serviceAccountConfig(rbac []byte, namespace, name string) (*rest.Config, error) {
+// ServiceAccount creates the objects of rbac (a YAML text that defines the service account
+// and its bindings) and returns a configuration authenticating as namespace/name with a
+// token from the TokenRequest API.
+func (e *Env) ServiceAccount(rbac []byte, namespace, name string) (*rest.Config, error) {
 	ctx := context.Background()
-	if err := e.apply(ctx, rbac); err != nil {
+	if err := e.Create(ctx, rbac); err != nil {
 		return nil, err
 	}
 	expiry := int64(24 * 3600)
