@@ -99,17 +99,23 @@ func Collect(snap *snapshot.Snapshot, t target.Target) { collect(snap, t) }
 func collect(snap *snapshot.Snapshot, t target.Target) {
 	switch o := t.(type) {
 	case *target.Workload:
+		// Cluster-wide rules point at the pod spec's own fields and the pod's labels.
+		depth := max(len(target.SplitPath(o.SpecPath))+1, len(target.SplitPath(o.PodMetaPath))+2)
 		c := *o
-		c.Origin = manifest.CompactOrigin(c.Origin)
+		c.Origin = manifest.CompactOrigin(c.Origin, depth)
 		snap.AddTarget(&c)
 	case *target.Object:
 		if o.Typed != nil {
 			c := *o
-			c.Origin = manifest.CompactOrigin(c.Origin)
+			c.Origin = manifest.CompactOrigin(c.Origin, objectDepth)
 			snap.AddTarget(&c)
 		}
 	}
 }
+
+// objectDepth is how deep field positions of indexed objects are kept: deep enough for
+// rules[i].verbs[j] and spec.ingress[i].from[j].podSelector.
+const objectDepth = 7
 
 // emitGroups splits a file's findings into consecutive groups by subject.
 func emitGroups(r engine.Result, w report.Writer, sum *report.Summary, failOn finding.Severity) error {
