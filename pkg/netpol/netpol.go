@@ -66,30 +66,13 @@ type Pod struct {
 	Namespace string
 	Name      string
 	Labels    map[string]string
-	// Ports are the container ports of the pod's running containers (regular containers
-	// and restartable init containers); named ports resolve against them.
+	// Ports are the container ports of the pod's containers (spec.containers, as the
+	// reference implementation sigs.k8s.io/kube-network-policies reads them); named ports
+	// resolve against them.
 	Ports       []corev1.ContainerPort
 	HostNetwork bool
 	// IPs are the pod's addresses when known (live pods); ipBlock peers match them.
 	IPs []netip.Addr
-}
-
-// PodFromSpec builds a Pod from metadata and a pod spec.
-func PodFromSpec(namespace, name string, lbls map[string]string, spec *corev1.PodSpec) *Pod {
-	p := &Pod{Namespace: namespace, Name: name, Labels: lbls}
-	if spec == nil {
-		return p
-	}
-	p.HostNetwork = spec.HostNetwork
-	for _, c := range spec.InitContainers {
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			p.Ports = append(p.Ports, c.Ports...)
-		}
-	}
-	for _, c := range spec.Containers {
-		p.Ports = append(p.Ports, c.Ports...)
-	}
-	return p
 }
 
 // Policy is a compiled NetworkPolicy.
