@@ -98,15 +98,72 @@ func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
 	return &outputs{Writer: ws, files: files}, nil
 }
 
+// ruleFlags are the flags that choose rules, settings, exemptions and the failure
+// threshold, shared by every command that scans.
+type ruleFlags struct {
+	failOn     string
+	pssLevel   string
+	pssVersion string
+	cfgFile    string
+	include    []string
+	exclude    []string
+}
+
+func (f *ruleFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
+	c.Flags().StringVar(&f.pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
+	c.Flags().StringVar(&f.pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
+	c.Flags().StringVar(&f.cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
+	c.Flags().StringSliceVar(&f.include, "rules", nil, "run only these rules: IDs, areas (pod) or tags (tag:cis)")
+	c.Flags().StringSliceVar(&f.exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+}
+
+// resolved is what ruleFlags resolve to: the config, the selected rules and their settings.
+type resolved struct {
+	cfg       *config.Config
+	settings  rule.Settings
+	threshold finding.Severity
+	rules     []rule.Rule
+	exempter  *config.Exempter
+}
+
+// resolve loads the config file and combines it with the flags (flags win).
+func (f *ruleFlags) resolve(cmd *cobra.Command) (*resolved, error) {
+	explicit := cmd.Flags().Changed("config")
+	cfg, err := config.Load(f.cfgFile, explicit)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	settings := rule.DefaultSettings()
+	settings.AllowedRegistries = cfg.AllowedRegistries
+	pick := func(flag, fromFlag, fromCfg string) string {
+		if cmd.Flags().Changed(flag) || fromCfg == "" {
+			return fromFlag
+		}
+		return fromCfg
+	}
+	settings.PSSLevel = pick("pss-level", f.pssLevel, cfg.PSS.Level)
+	settings.PSSVersion = pick("pss-version", f.pssVersion, cfg.PSS.Version)
+	if _, err := pss.ParseLevelVersion(settings.PSSLevel, settings.PSSVersion); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	threshold, err := finding.ParseSeverity(pick("fail-on", f.failOn, cfg.FailOn))
+	if err != nil {
+		return nil, usageErr("--fail-on: %v", err)
+	}
+	sel := rule.Selector{Include: append(cfg.Rules.Include, f.include...), Exclude: append(cfg.Rules.Exclude, f.exclude...)}
+	rules, err := all.Registry().Select(sel)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return &resolved{cfg: cfg, settings: settings, threshold: threshold, rules: rules, exempter: config.NewExempter(cfg, time.Now())}, nil
+}
+
 func newScan() *cobra.Command {
 	var (
-		out        outputFlags
-		failOn     string
-		pssLevel   string
-		pssVersion string
-		cfgFile    string
-		include    []string
-		exclude    []string
+		out   outputFlags
+		flags ruleFlags
+		comp  complianceFlag
 	)
 	c := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -114,6 +171,7 @@ func newScan() *cobra.Command {
 		Long: `Scan reads YAML and JSON Kubernetes objects from files and directories (or "-" for stdin):
 multi-document YAML, List kinds, Helm-rendered and Kustomize-built output. Every kind with a
 pod template is checked as a workload, init and ephemeral containers included.
+"eksguard scan cluster" scans a live cluster instead.
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input errors.`,
 		Example: "  eksguard scan examples/\n  helm template ./chart | eksguard scan -\n  eksguard scan . --format sarif -o junit=eksguard.xml --fail-on high",
@@ -121,50 +179,32 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			explicit := cmd.Flags().Changed("config")
-			cfg, err := config.Load(cfgFile, explicit)
+			r, err := flags.resolve(cmd)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
-			settings := rule.DefaultSettings()
-			settings.AllowedRegistries = cfg.AllowedRegistries
-			pick := func(flag, fromFlag, fromCfg string) string {
-				if cmd.Flags().Changed(flag) || fromCfg == "" {
-					return fromFlag
-				}
-				return fromCfg
-			}
-			settings.PSSLevel = pick("pss-level", pssLevel, cfg.PSS.Level)
-			settings.PSSVersion = pick("pss-version", pssVersion, cfg.PSS.Version)
-			if _, err := pss.ParseLevelVersion(settings.PSSLevel, settings.PSSVersion); err != nil {
-				return usageErr("%v", err)
-			}
-			threshold, err := finding.ParseSeverity(pick("fail-on", failOn, cfg.FailOn))
+			bench, err := comp.benchmark()
 			if err != nil {
-				return usageErr("--fail-on: %v", err)
+				return err
 			}
-			sel := rule.Selector{Include: append(cfg.Rules.Include, include...), Exclude: append(cfg.Rules.Exclude, exclude...)}
-			rules, err := all.Registry().Select(sel)
-			if err != nil {
-				return usageErr("%v", err)
-			}
-			exempter := config.NewExempter(cfg, time.Now())
 			w, err := out.open(cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
 			defer w.Close()
-			opts := manifest.Options{Limits: manifest.DefaultLimits(), FullMetadata: cfg.NeedsLabels()}
-			run := &scan.Manifests{
+			opts := manifest.Options{Limits: manifest.DefaultLimits(), FullMetadata: r.cfg.NeedsLabels()}
+			scanRun := &scan.Manifests{
 				Paths:   args,
 				Stdin:   cmd.InOrStdin(),
 				Options: opts,
-				Engine:  engine.New(rules, settings, exempter),
-				Header:  header(args, rules, settings),
-				Expired: exempter.Expired(),
-				FailOn:  threshold,
+				Engine:  engine.New(r.rules, r.settings, r.exempter),
+				Header:  header(args, r.rules, r.settings),
+				Expired: r.exempter.Expired(),
+				FailOn:  r.threshold,
+
+				Compliance: bench,
 			}
-			sum, err := run.Run(context.Background(), w)
+			sum, err := scanRun.Run(context.Background(), w)
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
@@ -175,12 +215,9 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 		},
 	}
 	out.register(c)
-	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
-	c.Flags().StringVar(&pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
-	c.Flags().StringVar(&pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
-	c.Flags().StringVar(&cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
-	c.Flags().StringSliceVar(&include, "rules", nil, "run only these rules: IDs, areas (pod) or tags (tag:cis)")
-	c.Flags().StringSliceVar(&exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+	comp.register(c)
+	flags.register(c)
+	c.AddCommand(newScanCluster())
 	return c
 }
 
