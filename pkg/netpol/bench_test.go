@@ -63,8 +63,10 @@ func BenchmarkView(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		v := BuildView(set, pods, nil)
-		if len(v.Groups) != 500 {
-			b.Fatal(len(v.Groups))
+		n := 0
+		v.EachConnection(func(Connection) bool { n++; return true })
+		if len(v.Groups) != 500 || n == 0 {
+			b.Fatal(len(v.Groups), n)
 		}
 	}
 }

@@ -54,7 +54,7 @@ spec: {containers: [{name: db, image: postgres:16, ports: [{containerPort: 5432}
 		t.Fatal(v.Errors)
 	}
 	got := map[string]string{}
-	for _, c := range v.Connections {
+	for _, c := range v.Connections() {
 		got[c.From+" -> "+c.To] = strings.Join(c.Ports, ", ")
 	}
 	for k, want := range map[string]string{

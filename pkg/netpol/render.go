@@ -1,6 +1,7 @@
 package netpol
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,11 +9,61 @@ import (
 	"text/tabwriter"
 )
 
-// WriteJSON writes the view as indented JSON.
+// WriteJSON writes the view as one JSON object: groups, connections, external, errors.
+// Connections are streamed one per line.
 func WriteJSON(w io.Writer, v *View) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	bw := bufio.NewWriter(w)
+	field := func(name string, val any, comma bool) error {
+		b, err := json.Marshal(val)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "  %q: %s", name, b)
+		if comma {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		return nil
+	}
+	bw.WriteString("{\n")
+	if err := field("groups", v.Groups, true); err != nil {
+		return err
+	}
+	bw.WriteString("  \"connections\": [")
+	first := true
+	var err error
+	v.EachConnection(func(c Connection) bool {
+		var b []byte
+		if b, err = json.Marshal(c); err != nil {
+			return false
+		}
+		if !first {
+			bw.WriteString(",")
+		}
+		first = false
+		bw.WriteString("\n    ")
+		bw.Write(b)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if !first {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("],\n")
+	errs := v.Errors
+	if errs == nil {
+		errs = []string{}
+	}
+	if err := field("external", v.External, true); err != nil {
+		return err
+	}
+	if err := field("errors", errs, false); err != nil {
+		return err
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
 }
 
 // WriteTable writes the view as three aligned tables: the pod groups with their
@@ -29,11 +80,18 @@ func WriteTable(w io.Writer, v *View) error {
 		}
 		p("%s\t%s\t%s\t%s\n", clean(g.ID), clean(strings.Join(g.Members, ", ")), clean(in), clean(eg))
 	}
-	p("\nCONNECTIONS BETWEEN GROUPS (%d; pairs not listed are denied)\n", len(v.Connections))
+	p("\nCONNECTIONS BETWEEN GROUPS (pairs not listed are denied)\n")
 	p("FROM\tTO\tPORTS\n")
-	for _, c := range v.Connections {
+	n := 0
+	v.EachConnection(func(c Connection) bool {
 		p("%s\t%s\t%s\n", clean(c.From), clean(c.To), portsText(c.Ports))
-	}
+		if n++; n%1024 == 0 {
+			// tabwriter buffers until Flush to align columns: flush in blocks so that a
+			// large view does not sit in memory (columns align within a block).
+			tw.Flush()
+		}
+		return true
+	})
 	p("\nADDRESSES (ipBlock peers; * is any address)\n")
 	p("GROUP\tDIRECTION\tPEER\tPORTS\tPOLICIES\n")
 	for _, e := range v.External {

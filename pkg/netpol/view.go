@@ -11,13 +11,17 @@ import (
 // View is who can reach whom: pods grouped by namespace and labels, the ports each group
 // may open to each other group, and the addresses outside the pods (ipBlock peers, or any
 // address) each group may reach or be reached from.
+//
+// The connections between groups are not stored: there may be as many as groups squared,
+// so EachConnection computes them one at a time and the writers stream them.
 type View struct {
-	Groups      []*Group     `json:"groups"`
-	Connections []Connection `json:"connections"`
-	External    []External   `json:"external"`
+	Groups   []*Group   `json:"groups"`
+	External []External `json:"external"`
 	// Errors lists policies that did not compile: they are left out of the view, so the
 	// view is incomplete when this is not empty.
 	Errors []string `json:"errors,omitempty"`
+
+	set *Set
 }
 
 // Group is a set of pods policies cannot tell apart: same namespace, same labels, same
@@ -57,7 +61,7 @@ type External struct {
 
 // BuildView groups pods and evaluates every pair of groups.
 func BuildView(set *Set, pods []*Pod, compileErrs []error) *View {
-	v := &View{Groups: groupPods(pods), Connections: []Connection{}, External: []External{}}
+	v := &View{Groups: groupPods(pods), External: []External{}, set: set}
 	for _, err := range compileErrs {
 		v.Errors = append(v.Errors, err.Error())
 	}
@@ -68,6 +72,18 @@ func BuildView(set *Set, pods []*Pod, compileErrs []error) *View {
 		g.IngressPolicies = policyNames(g.pols[Ingress])
 		g.EgressPolicies = policyNames(g.pols[Egress])
 	}
+	for _, g := range v.Groups {
+		if !g.HostNetwork {
+			v.External = append(v.External, external(g, Egress)...)
+			v.External = append(v.External, external(g, Ingress)...)
+		}
+	}
+	return v
+}
+
+// EachConnection calls fn with every ordered pair of groups that may connect, in group
+// order, until fn returns false. hostNetwork groups are left out.
+func (v *View) EachConnection(fn func(Connection) bool) {
 	for _, src := range v.Groups {
 		if src.HostNetwork {
 			continue
@@ -76,23 +92,23 @@ func BuildView(set *Set, pods []*Pod, compileErrs []error) *View {
 			if dst.HostNetwork {
 				continue
 			}
-			eg := set.sideWith(src.pols[Egress], Egress, Endpoint{Pod: dst.pod}, dst.pod)
+			eg := v.set.sideWith(src.pols[Egress], Egress, Endpoint{Pod: dst.pod}, dst.pod)
 			if eg.Empty() {
 				continue
 			}
-			ps := eg.Intersect(set.sideWith(dst.pols[Ingress], Ingress, Endpoint{Pod: src.pod}, dst.pod))
-			if !ps.Empty() {
-				v.Connections = append(v.Connections, Connection{From: src.ID, To: dst.ID, Ports: ps.Strings()})
+			ps := eg.Intersect(v.set.sideWith(dst.pols[Ingress], Ingress, Endpoint{Pod: src.pod}, dst.pod))
+			if !ps.Empty() && !fn(Connection{From: src.ID, To: dst.ID, Ports: ps.Strings()}) {
+				return
 			}
 		}
 	}
-	for _, g := range v.Groups {
-		if !g.HostNetwork {
-			v.External = append(v.External, external(g, Egress)...)
-			v.External = append(v.External, external(g, Ingress)...)
-		}
-	}
-	return v
+}
+
+// Connections returns every connection; for small views and tests (see EachConnection).
+func (v *View) Connections() []Connection {
+	out := []Connection{}
+	v.EachConnection(func(c Connection) bool { out = append(out, c); return true })
+	return out
 }
 
 func policyNames(ps []*Policy) []string {

@@ -53,7 +53,7 @@ func TestShopView(t *testing.T) {
 		t.Errorf("kube-dns members %v", m)
 	}
 	got := map[string]string{}
-	for _, c := range v.Connections {
+	for _, c := range v.Connections() {
 		got[c.From+" -> "+c.To] = strings.Join(c.Ports, ", ")
 	}
 	want := map[string]string{
