@@ -40,6 +40,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // NameLabel is the label the API server sets on every namespace to its name.
@@ -149,6 +150,9 @@ func Compile(np *networkingv1.NetworkPolicy) (*Policy, error) {
 		p.isolates[Ingress] = true
 		p.isolates[Egress] = len(np.Spec.Egress) > 0
 	}
+	if len(types) > 2 {
+		errs = append(errs, errors.New("spec.policyTypes: may not specify more than two policyTypes"))
+	}
 	for i, t := range types {
 		switch t {
 		case networkingv1.PolicyTypeIngress:
@@ -237,8 +241,8 @@ func compileRule(index int, peers []networkingv1.NetworkPolicyPeer, ports []netw
 			}
 		case po.Port.Type == intstr.String:
 			cp.Name = po.Port.StrVal
-			if cp.Name == "" {
-				errs = append(errs, fmt.Errorf("%s.port: empty port name", pp))
+			for _, msg := range validation.IsValidPortName(cp.Name) {
+				errs = append(errs, fmt.Errorf("%s.port: %q: %s", pp, cp.Name, msg))
 			}
 			if po.EndPort != nil {
 				errs = append(errs, fmt.Errorf("%s.endPort: may not be specified when port is a name", pp))

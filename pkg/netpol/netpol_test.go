@@ -530,6 +530,8 @@ func TestCompileErrors(t *testing.T) {
 		"spec.policyTypes[0]":               `policyTypes: [Both]`,
 		"spec.ingress[0].from[0].podSelect": `ingress: [{from: [{podSelector: {matchExpressions: [{key: a, operator: In}]}}]}]`,
 		"port: 0 is not between":            `egress: [{ports: [{port: 0}]}]`,
+		"must contain at least one letter":  `egress: [{ports: [{port: "8080"}]}]`,
+		"more than two policyTypes":         `policyTypes: [Ingress, Egress, Ingress]`,
 	}
 	for want, spec := range cases {
 		_, errs := NewSet(policies(t, "metadata: {name: bad}\nspec:\n  podSelector: {}\n  "+spec))
