@@ -42,7 +42,7 @@ func (s *Snapshot) BindingsTo(ref RoleRef) []Binding { s.ready(); return s.bindi
 
 // Grant is one policy rule a role holds, with where it is written.
 type Grant struct {
-	Rule rbacv1.PolicyRule
+	Rule *rbacv1.PolicyRule
 	// Role is the role object the rule is written in: the bound role, or for an aggregated
 	// ClusterRole the ClusterRole it was aggregated from.
 	Role *target.Object
@@ -52,78 +52,123 @@ type Grant struct {
 	Via string
 }
 
-// maxAggregation bounds how many ClusterRoles one aggregation may gather.
+// Source is a role whose rules a bound role grants: the role itself, or for an aggregated
+// ClusterRole each ClusterRole it aggregates.
+type Source struct {
+	Role  *target.Object
+	Rules []rbacv1.PolicyRule
+	// Via names the aggregated ClusterRole(s) the rules reached the bound role through.
+	Via string
+}
+
+// Grants lists the source's rules with their paths.
+func (src Source) Grants() []Grant {
+	out := make([]Grant, len(src.Rules))
+	for i := range src.Rules {
+		out[i] = Grant{Rule: &src.Rules[i], Role: src.Role, Path: target.Index("rules", i), Via: src.Via}
+	}
+	return out
+}
+
+// Grant returns the source's rule i.
+func (src Source) Grant(i int) Grant {
+	return Grant{Rule: &src.Rules[i], Role: src.Role, Path: target.Index("rules", i), Via: src.Via}
+}
+
+// maxAggregation bounds how many ClusterRoles one aggregation gathers.
 const maxAggregation = 10000
 
-// RulesOf returns the rules a role grants. An aggregated ClusterRole (aggregationRule) is
-// resolved as the aggregation controller does: its rules are those of every ClusterRole
-// whose labels match one of its selectors (resolved in turn when they aggregate too). found
-// is false when the role is not in the snapshot.
-func (s *Snapshot) RulesOf(ref RoleRef) (grants []Grant, found bool) {
+// SourcesOf returns the roles whose rules role ref grants. An aggregated ClusterRole
+// (aggregationRule) is resolved as the aggregation controller does: its rules are those of
+// every ClusterRole whose labels match one of its selectors (resolved in turn when they
+// aggregate too, each ClusterRole once, cycles ending). found is false when the role is not
+// in the snapshot. Results are computed once per role.
+func (s *Snapshot) SourcesOf(ref RoleRef) (sources []Source, found bool) {
 	s.ready()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch ref.Kind {
 	case "Role":
 		r := s.roleByKey[nsName{ref.Namespace, ref.Name}]
 		if r == nil {
 			return nil, false
 		}
-		return rulesAt(r.Obj.Rules, &r.Object, ""), true
+		return []Source{{Role: &r.Object, Rules: r.Obj.Rules}}, true
 	case "ClusterRole":
 		cr := s.crByName[ref.Name]
 		if cr == nil {
 			return nil, false
 		}
-		return s.clusterRoleRules(cr, "", map[string]bool{}), true
+		if s.aggMemo == nil {
+			s.aggMemo = map[string][]Source{}
+		}
+		return s.clusterRoleSources(cr, map[string]bool{}), true
 	}
 	return nil, false
 }
 
-func rulesAt(rules []rbacv1.PolicyRule, o *target.Object, via string) []Grant {
-	out := make([]Grant, 0, len(rules))
-	for i, r := range rules {
-		out = append(out, Grant{Rule: r, Role: o, Path: target.Index("rules", i), Via: via})
+// RulesOf returns every rule role ref grants (see SourcesOf).
+func (s *Snapshot) RulesOf(ref RoleRef) (grants []Grant, found bool) {
+	srcs, found := s.SourcesOf(ref)
+	for _, src := range srcs {
+		grants = append(grants, src.Grants()...)
 	}
-	return out
+	return grants, found
 }
 
-func (s *Snapshot) clusterRoleRules(cr *Item[*rbacv1.ClusterRole], via string, seen map[string]bool) []Grant {
-	if seen[cr.Meta.Name] || len(seen) > maxAggregation {
+// clusterRoleSources resolves a ClusterRole; the caller holds s.mu. inProgress breaks
+// cycles of aggregated roles.
+func (s *Snapshot) clusterRoleSources(cr *Item[*rbacv1.ClusterRole], inProgress map[string]bool) []Source {
+	name := cr.Meta.Name
+	if cr.Obj.AggregationRule == nil {
+		return []Source{{Role: &cr.Object, Rules: cr.Obj.Rules}}
+	}
+	if srcs, ok := s.aggMemo[name]; ok {
+		return srcs
+	}
+	if inProgress[name] {
 		return nil
 	}
-	seen[cr.Meta.Name] = true
-	agg := cr.Obj.AggregationRule
-	if agg == nil {
-		return rulesAt(cr.Obj.Rules, &cr.Object, via)
-	}
+	inProgress[name] = true
+	defer delete(inProgress, name)
 	var sels []labels.Selector
-	for i := range agg.ClusterRoleSelectors {
-		sel, err := metav1.LabelSelectorAsSelector(&agg.ClusterRoleSelectors[i])
-		if err != nil {
-			continue // the API server rejects an invalid selector; it selects nothing
-		}
-		if sel.Empty() {
-			continue // the controller never aggregates on an empty selector
+	for i := range cr.Obj.AggregationRule.ClusterRoleSelectors {
+		sel, err := metav1.LabelSelectorAsSelector(&cr.Obj.AggregationRule.ClusterRoleSelectors[i])
+		if err != nil || sel.Empty() {
+			continue // the API server rejects an invalid selector; an empty one aggregates nothing
 		}
 		sels = append(sels, sel)
 	}
-	var out []Grant
+	var out []Source
+	seen := map[*target.Object]bool{}
 	for _, other := range s.clusterRoles {
-		if other == cr {
+		if other == cr || len(out) >= maxAggregation {
 			continue
 		}
+		matched := false
 		for _, sel := range sels {
 			if sel.Matches(labels.Set(other.Meta.Labels)) {
-				v := via
-				if v == "" {
-					v = other.Meta.Name
-				} else {
-					v = v + " <- " + other.Meta.Name
-				}
-				out = append(out, s.clusterRoleRules(other, v, seen)...)
+				matched = true
 				break
 			}
 		}
+		if !matched {
+			continue
+		}
+		for _, src := range s.clusterRoleSources(other, inProgress) {
+			if seen[src.Role] {
+				continue // the controller keeps each rule once
+			}
+			seen[src.Role] = true
+			if src.Via == "" {
+				src.Via = other.Meta.Name
+			} else {
+				src.Via = other.Meta.Name + " <- " + src.Via
+			}
+			out = append(out, src)
+		}
 	}
+	s.aggMemo[name] = out
 	return out
 }
 

@@ -114,6 +114,7 @@ type Snapshot struct {
 	bySubject     map[finding.Subject]*target.Object
 	bindingsTo    map[RoleRef][]Binding
 	bindings      []Binding
+	aggMemo       map[string][]Source
 	namespaceList []string
 }
 
@@ -239,6 +240,7 @@ func (s *Snapshot) index() {
 	s.bySubject = map[finding.Subject]*target.Object{}
 	s.bindingsTo = map[RoleRef][]Binding{}
 	s.bindings = nil
+	s.aggMemo = nil
 	s.namespaceList = nil
 	names := map[string]bool{}
 	subj := func(o *target.Object) {

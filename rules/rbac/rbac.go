@@ -49,29 +49,41 @@ func grantsOf(s *snapshot.Snapshot, powers []power, skipSubject func(rbacv1.Subj
 		if snapshot.Bootstrap(b.Object) {
 			continue
 		}
-		grants, found := s.RulesOf(b.RoleRef)
+		srcs, found := s.SourcesOf(b.RoleRef)
 		if !found {
 			continue // reported by rbac/missing-role
 		}
-		for _, g := range grants {
-			if ignoreNamed && len(g.Rule.ResourceNames) > 0 {
+		g, p, ok := firstGrant(srcs, powers, ignoreNamed)
+		if !ok {
+			continue
+		}
+		// One finding per subject of the binding, naming the first rule that grants the
+		// power: a role with thousands of such rules does not multiply the findings.
+		for i, sub := range b.Subjects {
+			if skipSubject != nil && skipSubject(sub) {
 				continue
 			}
-			for _, p := range powers {
-				if !snapshot.Allows(&g.Rule, p.group, p.resource, p.verb) {
-					continue
-				}
-				for i, sub := range b.Subjects {
-					if skipSubject != nil && skipSubject(sub) {
-						continue
-					}
-					out = append(out, grantHit{binding: b, subject: i, grant: g, power: p})
-				}
-				break // one finding per rule and subject, for the first power it grants
-			}
+			out = append(out, grantHit{binding: b, subject: i, grant: g, power: p})
 		}
 	}
 	return out
+}
+
+func firstGrant(srcs []snapshot.Source, powers []power, ignoreNamed bool) (snapshot.Grant, power, bool) {
+	for _, src := range srcs {
+		for i := range src.Rules {
+			r := &src.Rules[i]
+			if ignoreNamed && len(r.ResourceNames) > 0 {
+				continue
+			}
+			for _, p := range powers {
+				if snapshot.Allows(r, p.group, p.resource, p.verb) {
+					return src.Grant(i), p, true
+				}
+			}
+		}
+	}
+	return snapshot.Grant{}, power{}, false
 }
 
 // chain renders subject -> binding -> role -> rule.
@@ -84,7 +96,7 @@ func chain(b snapshot.Binding, sub rbacv1.Subject, g snapshot.Grant) []string {
 		snapshot.SubjectString(sub),
 		b.Object.Kind + "/" + nsPrefix(b.Object.Meta.Namespace) + b.Object.Meta.Name,
 		role,
-		g.Role.Kind + "/" + nsPrefix(g.Role.Meta.Namespace) + g.Role.Meta.Name + " " + g.Path + " " + ruleString(&g.Rule),
+		g.Role.Kind + "/" + nsPrefix(g.Role.Meta.Namespace) + g.Role.Meta.Name + " " + g.Path + " " + ruleString(g.Rule),
 	}
 }
 

@@ -153,7 +153,7 @@ func MissingRole() rule.Rule {
 		Fn: func(_ context.Context, m *rule.Meta, s *snapshot.Snapshot) []finding.Finding {
 			var out []finding.Finding
 			for _, b := range s.Bindings() {
-				if _, found := s.RulesOf(b.RoleRef); found {
+				if _, found := s.SourcesOf(b.RoleRef); found {
 					continue
 				}
 				if b.RoleRef.Kind == "ClusterRole" && builtinClusterRole(b.RoleRef.Name) {
