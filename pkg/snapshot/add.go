@@ -129,7 +129,39 @@ func namespaceOf(ns string) string {
 	return ns
 }
 
+// lastApplied is the annotation kubectl apply keeps a whole copy of the object in.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// slim drops what no rule reads and live objects carry in bulk: managed fields and
+// kubectl's copy of the last applied object.
+func slim(obj runtime.Object, o *target.Object) {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+		if a := m.GetAnnotations(); a != nil {
+			if _, ok := a[lastApplied]; ok {
+				c := make(map[string]string, len(a)-1)
+				for k, v := range a {
+					if k != lastApplied {
+						c[k] = v
+					}
+				}
+				m.SetAnnotations(c)
+			}
+		}
+	}
+	if _, ok := o.Meta.Annotations[lastApplied]; ok {
+		c := make(map[string]string, len(o.Meta.Annotations)-1)
+		for k, v := range o.Meta.Annotations {
+			if k != lastApplied {
+				c[k] = v
+			}
+		}
+		o.Meta.Annotations = c
+	}
+}
+
 func (s *Snapshot) add(obj runtime.Object, o target.Object) {
+	slim(obj, &o)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sorted = false
@@ -188,6 +220,7 @@ func (s *Snapshot) addWorkload(w *target.Workload) {
 	}
 	p.Object.Typed = nil
 	p.Object.Duplicates = nil
+	slim(nil, &p.Object)
 	if w.PodMeta != nil {
 		p.Labels = w.PodMeta.Labels
 		if w.Kind == "Pod" {

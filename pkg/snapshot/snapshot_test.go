@@ -114,3 +114,17 @@ func TestSkippedKindIsAnError(t *testing.T) {
 		t.Fatalf("got %+v", fs)
 	}
 }
+
+// Managed fields and kubectl's last-applied copy are not kept; other annotations are.
+func TestSlim(t *testing.T) {
+	s := snapshot.New()
+	ann := map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{...}", "eks.amazonaws.com/role-arn": "arn"}
+	m := om("shop", "web", nil)
+	m.Annotations = ann
+	m.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	s.Add(&corev1.ServiceAccount{ObjectMeta: m}, target.Origin{})
+	sa := s.ServiceAccount("shop", "web")
+	if sa.Obj.ManagedFields != nil || len(sa.Obj.Annotations) != 1 || len(sa.Meta.Annotations) != 1 || sa.Meta.Annotations["eks.amazonaws.com/role-arn"] != "arn" {
+		t.Errorf("kept %+v / %+v", sa.Obj.ObjectMeta, sa.Meta.Annotations)
+	}
+}
