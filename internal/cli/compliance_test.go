@@ -111,3 +111,23 @@ func TestScanCompliance(t *testing.T) {
 		t.Errorf("unknown benchmark: exit %d, %s", code, errs)
 	}
 }
+
+// An annotation on the object a cluster-wide finding is about exempts it, as for findings
+// on single objects.
+func TestClusterFindingExemptedByAnnotation(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "rbac.yaml", strings.Replace(rbacManifests, "  name: ops-admin\n",
+		"  name: ops-admin\n  annotations:\n    exempt.eksguard.io/rbac.cluster-admin-binding: break-glass account\n", 1))
+	cfg := write(t, t.TempDir(), "eksguard.yaml", "annotationExemptions: true\n")
+	code, out, errs := run(t, "", "scan", dir, "--config", cfg, "--rules", "rbac/cluster-admin-binding", "-f", "json", "--compliance", "cis-eks-1.8")
+	if code != ExitClean {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	d := decode(t, out)
+	if len(d.Findings) != 1 || d.Findings[0].Suppressed == nil || d.Findings[0].Suppressed.Reason != "break-glass account" {
+		t.Fatalf("findings %+v", d.Findings)
+	}
+	if c := controls(t, d.Summary.Compliance[0])["4.1.1"]; c.Status != compliance.Pass || c.Exempted != 1 {
+		t.Errorf("4.1.1: %+v", c)
+	}
+}
