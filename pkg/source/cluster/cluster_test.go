@@ -3,6 +3,8 @@ package cluster_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -240,7 +242,7 @@ func TestReadEveryKindAsScanner(t *testing.T) {
 		"Pod":                 {"loose", "web-1-abcde"},
 		"CronJob":             {"nightly"},
 		"Job":                 {"nightly-1"},
-		"ServiceAccount":      {"app", "default"},
+		"ServiceAccount":      {"app"}, // no controller makes "default" here
 		"Role":                {"reader"},
 		"RoleBinding":         {"reader"},
 		"NetworkPolicy":       {"deny"},
@@ -309,8 +311,12 @@ func TestForbiddenKindsAreSkippedWithTheReason(t *testing.T) {
 	bed := fixtures(t)
 	cfg := bed.ServiceAccountConfig(t, `
 apiVersion: v1
+kind: Namespace
+metadata: {name: src-test-rbac}
+---
+apiVersion: v1
 kind: ServiceAccount
-metadata: {name: pods-only, namespace: src-test}
+metadata: {name: pods-only, namespace: src-test-rbac}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -321,8 +327,8 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: pods-only}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pods-only}
-subjects: [{kind: ServiceAccount, name: pods-only, namespace: src-test}]
-`, ns, "pods-only")
+subjects: [{kind: ServiceAccount, name: pods-only, namespace: src-test-rbac}]
+`, "src-test-rbac", "pods-only")
 	c, res, err := read(t, cfg, fastOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -584,7 +590,9 @@ func TestSlowServerTimesOutAndRetries(t *testing.T) {
 func TestLargePagesAreSplit(t *testing.T) {
 	bed := fixtures(t)
 	opts := fastOptions()
-	opts.MaxResponseBytes = 6 << 10 // a few objects per response
+	opts.MaxResponseBytes = 32 << 10 // a few objects per response
+	var logs strings.Builder
+	opts.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	c, res, err := read(t, bed.ScannerConfig(t), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -595,6 +603,20 @@ func TestLargePagesAreSplit(t *testing.T) {
 	if !contains(c.names("ClusterRole", ""), "cluster-admin") || len(c.names("Pod", ns)) != 2 {
 		t.Error("objects missing after pages were split")
 	}
+	if !strings.Contains(logs.String(), "page too large") {
+		t.Errorf("no page was split:\n%s", logs.String())
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 var _ runtime.Object = &corev1.Pod{}

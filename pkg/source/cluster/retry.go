@@ -105,11 +105,10 @@ type limitedBody struct {
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, fmt.Errorf("%w: over the limit", errTooLarge)
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left+1] // read one byte past the limit to tell "exactly the limit" from "over"
+	// Read at most one byte past the limit: it tells "exactly the limit" (EOF next) from
+	// "over".
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
 	}
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
