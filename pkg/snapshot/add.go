@@ -221,14 +221,11 @@ func (s *Snapshot) addWorkload(w *target.Workload) {
 	p.Object.Typed = nil
 	p.Object.Duplicates = nil
 	slim(nil, &p.Object)
+	p.Controlled = w.Meta.Controller != ""
 	if w.PodMeta != nil {
 		p.Labels = w.PodMeta.Labels
-		if w.Kind == "Pod" {
-			for _, o := range w.PodMeta.OwnerReferences {
-				if o.Controller != nil && *o.Controller {
-					p.Controlled = true
-				}
-			}
+		if w.Kind == "Pod" && target.ControllerOf(w.PodMeta.OwnerReferences) != "" {
+			p.Controlled = true
 		}
 	}
 	if sp := w.Spec; sp != nil {

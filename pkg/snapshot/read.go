@@ -34,6 +34,15 @@ func (s *Snapshot) NamespaceLabels(name string) map[string]string {
 // Pods returns every pod and workload pod template.
 func (s *Snapshot) Pods() []*Pod { s.ready(); return s.pods }
 
+// Represented reports whether a pod or workload is represented by its controller: it has
+// one and the snapshot holds it (a live cluster's Pods of a Deployment's ReplicaSet are
+// represented by the ReplicaSet, which is by the Deployment). Rules that judge the pod
+// spec report the top-level workload only.
+func (s *Snapshot) Represented(p *Pod) bool {
+	s.ready()
+	return p.Meta.Controller != "" && s.workloadKeys[nsName{p.Namespace, p.Meta.Controller}]
+}
+
 // PodsIn returns the pods and pod templates of namespace ns.
 func (s *Snapshot) PodsIn(ns string) []*Pod { s.ready(); return s.podsByNS[ns] }
 

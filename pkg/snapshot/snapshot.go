@@ -65,7 +65,8 @@ type Pod struct {
 	// AutomountToken is the pod spec's automountServiceAccountToken (nil when unset).
 	AutomountToken *bool
 	HostNetwork    bool
-	// Controlled is set when the pod has a controller owner (a Pod of a ReplicaSet, Job, ...).
+	// Controlled is set when the object has a controller owner (a Pod of a ReplicaSet, a
+	// ReplicaSet of a Deployment, a Job of a CronJob); Meta.Controller names it.
 	Controlled bool
 	// Ports are the container ports of every container (for named ports).
 	Ports []corev1.ContainerPort
@@ -112,6 +113,7 @@ type Snapshot struct {
 	svcByNS       map[string][]*Item[*corev1.Service]
 	ingByNS       map[string][]*Item[*networkingv1.Ingress]
 	bySubject     map[finding.Subject]*target.Object
+	workloadKeys  map[nsName]bool // namespace and Kind/name of every workload
 	bindingsTo    map[RoleRef][]Binding
 	bindings      []Binding
 	aggMemo       map[string][]Source
@@ -254,6 +256,10 @@ func (s *Snapshot) index() {
 		}
 		names[n.Meta.Name] = true
 		subj(&n.Object)
+	}
+	s.workloadKeys = map[nsName]bool{}
+	for _, p := range s.pods {
+		s.workloadKeys[nsName{p.Namespace, p.Kind + "/" + p.Meta.Name}] = true
 	}
 	for _, p := range s.pods {
 		s.podsByNS[p.Namespace] = append(s.podsByNS[p.Namespace], p)

@@ -52,7 +52,7 @@ func WorkloadOf(obj runtime.Object, origin Origin) (w *Workload, ok bool) {
 	return &Workload{
 		Object: Object{
 			APIVersion: apiVersion, Kind: kind,
-			Meta:   Meta{Name: om.Name, Namespace: om.Namespace, Labels: om.Labels, Annotations: om.Annotations},
+			Meta:   Meta{Name: om.Name, Namespace: om.Namespace, Labels: om.Labels, Annotations: om.Annotations, Controller: ControllerOf(om.OwnerReferences)},
 			Origin: origin,
 		},
 		PodMeta: pm, Spec: spec, SpecPath: specPath, PodMetaPath: metaPath,

@@ -25,15 +25,15 @@ func Rules() []rule.Rule {
 }
 
 // appOf names the application a pod belongs to: its app.kubernetes.io/name, app or k8s-app
-// label, else its workload. Pods a controller owns and that carry none of the labels are
-// left out (their controller stands for them when it is in the input).
-func appOf(p *snapshot.Pod) (string, bool) {
+// label, else its workload. Pods and workloads whose controller is in the input and that
+// carry none of the labels are left out: their controller stands for them.
+func appOf(s *snapshot.Snapshot, p *snapshot.Pod) (string, bool) {
 	for _, k := range []string{"app.kubernetes.io/name", "app", "k8s-app"} {
 		if v := p.Labels[k]; v != "" {
 			return k + "=" + v, true
 		}
 	}
-	if p.Controlled {
+	if s.Represented(p) {
 		return "", false
 	}
 	return p.Kind + "/" + p.Meta.Name, true
@@ -74,7 +74,7 @@ func SharedServiceAccount() rule.Rule {
 				for _, sa := range names {
 					apps := map[string]bool{}
 					for _, p := range bySA[sa] {
-						if a, ok := appOf(p); ok {
+						if a, ok := appOf(s, p); ok {
 							apps[a] = true
 						}
 					}
@@ -87,7 +87,7 @@ func SharedServiceAccount() rule.Rule {
 					}
 					sort.Strings(list)
 					for _, p := range bySA[sa] {
-						a, ok := appOf(p)
+						a, ok := appOf(s, p)
 						if !ok {
 							continue
 						}
@@ -143,7 +143,8 @@ func IRSAHostNetwork() rule.Rule {
 			Title: "Pod with an IRSA role uses the host network",
 			Description: "A pod on the host network reaches the node's instance metadata service whatever the hop limit, " +
 				"so besides the IAM role of its service account (IRSA) it can take the node's instance role credentials. " +
-				"Pods with a role of their own rarely need the host network.",
+				"Pods with a role of their own rarely need the host network. A pod whose controller is in the input is " +
+				"reported through it.",
 			Remediation: "Run the pod on the pod network:\n\n  spec:\n    hostNetwork: false",
 			Severity:    finding.SeverityHigh,
 			Category:    "Identity",
@@ -154,7 +155,7 @@ func IRSAHostNetwork() rule.Rule {
 		Fn: func(_ context.Context, m *rule.Meta, s *snapshot.Snapshot) []finding.Finding {
 			var out []finding.Finding
 			for _, p := range s.Pods() {
-				if !p.HostNetwork {
+				if !p.HostNetwork || s.Represented(p) {
 					continue
 				}
 				sa := s.ServiceAccount(p.Namespace, p.ServiceAccount)

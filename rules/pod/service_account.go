@@ -51,7 +51,8 @@ func TokenMounted() rule.Rule {
 			Description: "Kubernetes mounts an API token into every pod unless automountServiceAccountToken is false on the " +
 				"pod spec or, when the pod leaves it unset, on its ServiceAccount. A compromised container can use the token " +
 				"against the API server. Mount it only where the application calls the API. The pod's ServiceAccount is looked " +
-				"up in the same input (cluster or manifest set); when it is not there, only the pod spec is judged.",
+				"up in the same input (cluster or manifest set); when it is not there, only the pod spec is judged. A pod whose " +
+				"controller is in the input is reported through it.",
 			Remediation: "Opt out in the pod spec (or on its ServiceAccount):\n\n  spec:\n    automountServiceAccountToken: false",
 			Severity:    finding.SeverityLow,
 			Category:    "Identity",
@@ -62,6 +63,9 @@ func TokenMounted() rule.Rule {
 		Fn: func(_ context.Context, m *rule.Meta, s *snapshot.Snapshot) []finding.Finding {
 			var out []finding.Finding
 			for _, p := range s.Pods() {
+				if s.Represented(p) {
+					continue // reported through its controller
+				}
 				if a := p.AutomountToken; a != nil {
 					if *a {
 						out = append(out, m.Fail(p, p.Spath("automountServiceAccountToken"), "pod mounts a service account token (automountServiceAccountToken: true)"))

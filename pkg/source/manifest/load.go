@@ -252,6 +252,7 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 		Meta: target.Meta{
 			Name: h.Metadata.Name, Namespace: h.Metadata.Namespace,
 			Labels: h.Metadata.Labels, Annotations: h.Metadata.Annotations,
+			Controller: target.ControllerOf(h.Metadata.OwnerReferences),
 		},
 		Origin:     target.Origin{File: res.Name, Document: d.index, Template: helmSource(d.data), Locator: loc},
 		Duplicates: dups,
