@@ -16,9 +16,14 @@ import (
 // reads (snapshot.KindRole, ...): when one of them could not be read the rule reports an
 // error naming it instead of passing, and a compliance view calls the rule not evaluated
 // when the input holds none of them.
+//
+// Also lists kinds the check reads when present (a pod's ServiceAccount) without being
+// about them: they too make the rule report an error when they could not be read, but a
+// compliance view does not call the rule evaluated because of them.
 type Cluster struct {
 	M      Meta
 	Inputs []string
+	Also   []string
 	Fn     func(ctx context.Context, m *Meta, s *snapshot.Snapshot) []finding.Finding
 }
 
@@ -35,7 +40,7 @@ func (r *Cluster) Check(ctx context.Context, t target.Target) ([]finding.Finding
 		return nil, ErrNotApplicable
 	}
 	var missing []string
-	for _, k := range r.Inputs {
+	for _, k := range append(append([]string(nil), r.Inputs...), r.Also...) {
 		if reason, skipped := s.Skipped(k); skipped {
 			missing = append(missing, k+" ("+reason+")")
 		}

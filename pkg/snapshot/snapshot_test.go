@@ -128,3 +128,22 @@ func TestSlim(t *testing.T) {
 		t.Errorf("kept %+v / %+v", sa.Obj.ObjectMeta, sa.Meta.Annotations)
 	}
 }
+
+// A kind a rule reads besides its own makes it an error too when skipped.
+func TestSkippedAlsoKind(t *testing.T) {
+	r := &rule.Cluster{
+		M:      rule.Meta{ID: "test/y", Title: "y", Description: "y", Remediation: "y", Severity: finding.SeverityLow, Category: "y", References: []ref.Ref{ref.CIS("4.1.6")}},
+		Inputs: []string{snapshot.KindWorkload},
+		Also:   []string{snapshot.KindServiceAccount},
+		Fn:     func(context.Context, *rule.Meta, *snapshot.Snapshot) []finding.Finding { return nil },
+	}
+	s := snapshot.New()
+	s.Skip(snapshot.KindServiceAccount, "forbidden")
+	fs := engine.New([]rule.Rule{r}, rule.DefaultSettings(), nil).Check(context.Background(), s)
+	if len(fs) != 1 || fs[0].Status != finding.StatusError || !strings.Contains(fs[0].Message, "ServiceAccount (forbidden)") {
+		t.Fatalf("got %+v", fs)
+	}
+	if got := r.InputKinds(); len(got) != 1 || got[0] != snapshot.KindWorkload {
+		t.Errorf("input kinds %v", got)
+	}
+}

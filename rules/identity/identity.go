@@ -151,7 +151,8 @@ func IRSAHostNetwork() rule.Rule {
 			Tags:        []string{"identity", "aws"},
 			References:  []ref.Ref{ref.Guide(guideIAM, "Restrict access to the instance profile assigned to the worker node"), ref.CIS("4.2.4")},
 		},
-		Inputs: []string{snapshot.KindWorkload, snapshot.KindServiceAccount},
+		Inputs: []string{snapshot.KindWorkload},
+		Also:   []string{snapshot.KindServiceAccount},
 		Fn: func(_ context.Context, m *rule.Meta, s *snapshot.Snapshot) []finding.Finding {
 			var out []finding.Finding
 			for _, p := range s.Pods() {

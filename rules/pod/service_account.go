@@ -60,6 +60,7 @@ func TokenMounted() rule.Rule {
 			References:  []ref.Ref{ref.CIS("4.1.6"), ref.Guide(guideIAM, "Disable auto-mounting of service account tokens")},
 		},
 		Inputs: []string{snapshot.KindWorkload},
+		Also:   []string{snapshot.KindServiceAccount},
 		Fn: func(_ context.Context, m *rule.Meta, s *snapshot.Snapshot) []finding.Finding {
 			var out []finding.Finding
 			for _, p := range s.Pods() {
