@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -145,5 +146,37 @@ func TestSkippedAlsoKind(t *testing.T) {
 	}
 	if got := r.InputKinds(); len(got) != 1 || got[0] != snapshot.KindWorkload {
 		t.Errorf("input kinds %v", got)
+	}
+}
+
+// Sources add concurrently; the order rules see does not depend on the order of adding.
+func TestConcurrentAddIsOrdered(t *testing.T) {
+	build := func(reverse bool) []string {
+		s := snapshot.New()
+		done := make(chan struct{})
+		for w := 0; w < 4; w++ {
+			go func(w int) {
+				defer func() { done <- struct{}{} }()
+				for i := 0; i < 50; i++ {
+					n := w*50 + i
+					if reverse {
+						n = 199 - n
+					}
+					s.Add(&corev1.ServiceAccount{ObjectMeta: om("ns", fmt.Sprintf("sa-%03d", n), nil)}, target.Origin{File: fmt.Sprintf("f%03d.yaml", n)})
+				}
+			}(w)
+		}
+		for w := 0; w < 4; w++ {
+			<-done
+		}
+		var out []string
+		for _, sa := range s.ServiceAccounts() {
+			out = append(out, sa.Meta.Name)
+		}
+		return out
+	}
+	a, b := build(false), build(true)
+	if strings.Join(a, ",") != strings.Join(b, ",") || len(a) != 200 || a[0] != "sa-000" {
+		t.Errorf("order differs: %v... vs %v...", a[:3], b[:3])
 	}
 }
