@@ -28,7 +28,12 @@ type Cluster struct {
 }
 
 // Meta implements Rule.
-func (r *Cluster) Meta() *Meta { r.M.Target = target.KindCluster; return &r.M }
+func (r *Cluster) Meta() *Meta {
+	if r.M.Target != target.KindCluster { // set once, when the registry is built: rules run concurrently
+		r.M.Target = target.KindCluster
+	}
+	return &r.M
+}
 
 // InputKinds implements Inputter.
 func (r *Cluster) InputKinds() []string { return r.Inputs }
