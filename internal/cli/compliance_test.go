@@ -131,3 +131,16 @@ func TestClusterFindingExemptedByAnnotation(t *testing.T) {
 		t.Errorf("4.1.1: %+v", c)
 	}
 }
+
+// Without cluster-wide rules no snapshot is built; workload rules still count as evaluated
+// and RBAC controls as not evaluated (no rule for them ran).
+func TestComplianceWithoutClusterRules(t *testing.T) {
+	code, out, errs := run(t, privilegedPod, "scan", "-", "--rules", "pod", "-f", "json", "--compliance", "cis-eks-1.8")
+	if code != ExitFindings {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	c := controls(t, decode(t, out).Summary.Compliance[0])
+	if c["4.2.1"].Status != compliance.Fail || c["4.2.2"].Status != compliance.Pass || c["4.1.1"].Status != compliance.NotEvaluated {
+		t.Errorf("4.2.1 %+v, 4.2.2 %+v, 4.1.1 %+v", c["4.2.1"], c["4.2.2"], c["4.1.1"])
+	}
+}

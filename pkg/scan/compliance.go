@@ -4,6 +4,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/snapshot"
 )
 
 // complianceWriter observes every finding written through it and, at the end, adds the
@@ -30,6 +31,24 @@ func (c *complianceWriter) Group(g *report.Group) error {
 }
 
 func (c *complianceWriter) End(s *report.Summary) error {
-	s.Compliance = append(s.Compliance, c.t.Report(c.in, s.Stats.Objects))
+	s.Compliance = append(s.Compliance, c.t.Report(withStats{c.in, s.Stats.Workloads}, s.Stats.Objects))
 	return c.Writer.End(s)
+}
+
+// withStats counts workloads from the run's stats as well: a run without cluster-wide
+// rules builds no snapshot, and its workload rules still ran.
+type withStats struct {
+	in        compliance.Inputs
+	workloads int
+}
+
+func (w withStats) Count(kind string) int {
+	n := 0
+	if w.in != nil {
+		n = w.in.Count(kind)
+	}
+	if kind == snapshot.KindWorkload {
+		n = max(n, w.workloads)
+	}
+	return n
 }

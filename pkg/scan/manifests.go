@@ -42,6 +42,15 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 	if m.Compliance != nil {
 		w = WithCompliance(w, m.Compliance, m.Engine.Rules(), snap)
 	}
+	// Without cluster-wide rules there is no snapshot to build: the kinds it indexes take
+	// the fast path like any other object.
+	cluster := false
+	for _, r := range m.Engine.Rules() {
+		cluster = cluster || r.Meta().Target == target.KindCluster
+	}
+	if !cluster {
+		m.Options.SkipIndexed = true
+	}
 	units := make(chan engine.Unit)
 	var walkErrs []finding.InputError
 	go func() {
@@ -81,7 +90,9 @@ func (m *Manifests) unit(in manifest.Input, snap *snapshot.Snapshot) engine.Unit
 			return engine.Batch{Errors: []finding.InputError{{Input: in.Name, Message: err.Error()}}, Stats: engine.Stats{Files: 1}}
 		}
 		res := manifest.LoadEach(in.Name, data, m.Options, func(t target.Target) {
-			collect(snap, t)
+			if !m.Options.SkipIndexed {
+				collect(snap, t)
+			}
 			check(t)
 		})
 		st := engine.Stats{Files: 1, Documents: res.Documents, Objects: res.Objects, Workloads: res.Workloads}

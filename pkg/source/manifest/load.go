@@ -36,7 +36,8 @@ type Result struct {
 	NotKubernetes bool
 	Errors        []finding.InputError
 
-	visit func(target.Target)
+	visit       func(target.Target)
+	skipIndexed bool
 }
 
 // add hands a target to the visitor, or keeps it.
@@ -54,6 +55,9 @@ type Options struct {
 	// FullMetadata reads labels and annotations of every object, not only of workloads:
 	// exemptions by label selector or annotation need them. It turns the fast path off.
 	FullMetadata bool
+	// SkipIndexed leaves the kinds cluster-wide rules read (snapshot.Indexed) undecoded:
+	// for runs without such rules, which then read them with the fast path.
+	SkipIndexed bool
 }
 
 // Load reads one input's bytes. It never panics: a parser panic becomes an input error for
@@ -67,7 +71,7 @@ func Load(name string, data []byte, opts Options) *Result {
 // dropped before the next is parsed: memory stays at one document, not one file.
 func LoadEach(name string, data []byte, opts Options, visit func(target.Target)) *Result {
 	lim := opts.Limits
-	res := &Result{Name: name, visit: visit}
+	res := &Result{Name: name, visit: visit, skipIndexed: opts.SkipIndexed}
 	if int64(len(data)) > lim.MaxFileBytes {
 		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", len(data), lim.MaxFileBytes)})
 		return res
@@ -118,7 +122,7 @@ func loadDocument(res *Result, d document, opts Options) {
 	}
 	// Documents without apiVersion and kind are parsed in full too, so that a malformed
 	// document is reported rather than skipped as "not Kubernetes".
-	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) && !snapshot.Indexed(h.apiVersion, h.kind, h.namespace, h.name) {
+	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) && (opts.SkipIndexed || !snapshot.Indexed(h.apiVersion, h.kind, h.namespace, h.name)) {
 		res.Objects++
 		lines := map[string]int{"kind": h.kindLine, "metadata": h.metadataLine, "metadata.name": h.nameLine, "metadata.namespace": h.namespaceLine}
 		res.add(&target.Object{
@@ -258,7 +262,7 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 		Duplicates: dups,
 	}
 	if !isWorkload(h.APIVersion, h.Kind) {
-		if snapshot.Indexed(h.APIVersion, h.Kind, h.Metadata.Namespace, h.Metadata.Name) {
+		if !res.skipIndexed && snapshot.Indexed(h.APIVersion, h.Kind, h.Metadata.Namespace, h.Metadata.Name) {
 			typed, err := decodeIndexed(h.APIVersion, h.Kind, js)
 			if err != nil {
 				fail(lineOf(loc, ""), "%s %s: invalid %s: %v", h.Kind, h.Metadata.Name, h.Kind, err)
