@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -74,6 +76,13 @@ func main() {
 		fail(err.Error())
 	}
 	defer bed.Stop()
+	go func() { // an interrupted run stops the API server too
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		bed.Stop()
+		os.Exit(1)
+	}()
 	ctx := context.Background()
 	cfg := rest.CopyConfig(bed.Admin)
 	cfg.QPS, cfg.Burst = -1, 0 // no client-side limit while filling

@@ -18,6 +18,6 @@ source hack/setup/10-kube.sh
 BIN=$(mktemp -d)
 trap 'rm -rf "$BIN"' EXIT
 echo "building eksguard ..."
-go build -trimpath -o "$BIN/eksguard" ./cmd/eksguard
+go build -o "$BIN/eksguard" ./cmd/eksguard
 go build -o "$BIN/bench-cluster" ./bench/cluster
 "$BIN/bench-cluster" -eksguard "$BIN/eksguard" "$@"

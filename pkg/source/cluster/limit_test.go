@@ -3,9 +3,15 @@ package cluster
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"syscall"
 	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 type bodyRT struct {
@@ -46,4 +52,30 @@ func FuzzLimitedTransport(f *testing.F) {
 			t.Fatalf("%d bytes within the limit %d: %v", len(body), limit, err)
 		}
 	})
+}
+
+func TestTransientErrors(t *testing.T) {
+	gr := schema.GroupResource{Resource: "pods"}
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"404 with a text body (discovery of a group not served)", apierrors.NewGenericServerResponse(404, "get", gr, "", "404 page not found", 0, true), false},
+		{"404 status", apierrors.NewNotFound(gr, "x"), false},
+		{"403", apierrors.NewForbidden(gr, "x", errors.New("no")), false},
+		{"410 expired", apierrors.NewResourceExpired("too old"), false},
+		{"429 with Retry-After", apierrors.NewGenericServerResponse(429, "list", gr, "", "Too many requests", 1, true), true},
+		{"500", apierrors.NewInternalError(errors.New("boom")), true},
+		{"502 text", apierrors.NewGenericServerResponse(502, "list", gr, "", "bad gateway", 0, true), true},
+		{"503", apierrors.NewServiceUnavailable("later"), true},
+		{"504 timeout", apierrors.NewTimeoutError("slow", 1), true},
+		{"connection reset", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, true},
+		{"unexpected EOF", fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF), true},
+		{"other", errors.New("x509: certificate signed by unknown authority"), false},
+	} {
+		if got := transient(c.err); got != c.want {
+			t.Errorf("%s: transient = %v, want %v", c.name, got, c.want)
+		}
+	}
 }

@@ -58,14 +58,13 @@ func (s *Source) retry(ctx context.Context, what string, fn func(context.Context
 
 // transient reports whether a request may succeed when tried again.
 func transient(err error) bool {
-	switch {
-	case apierrors.IsTooManyRequests(err), apierrors.IsServerTimeout(err), apierrors.IsTimeout(err),
-		apierrors.IsInternalError(err), apierrors.IsServiceUnavailable(err), apierrors.IsUnexpectedServerError(err):
-		return true
-	}
 	var st apierrors.APIStatus
 	if errors.As(err, &st) {
-		return st.Status().Code >= 500
+		// An answer from the server: only overload and server errors are worth another try
+		// (a 404 or 403 answers the same way again).
+		code := st.Status().Code
+		return code == http.StatusTooManyRequests || code >= 500 ||
+			apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err)
 	}
 	if utilnet.IsConnectionReset(err) || utilnet.IsConnectionRefused(err) || utilnet.IsProbableEOF(err) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) {
