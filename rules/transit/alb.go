@@ -88,7 +88,8 @@ func ALBWithoutTLS() rule.Rule {
 				"listener only redirects to HTTPS. ssl-redirect set on any Ingress of the same IngressGroup (group.name) " +
 				"applies to the whole group, and is counted so. HTTPS listeners without certificate-arn get certificates " +
 				"by host discovery and are not reported. An IngressClassParams certificateArn is not visible to eksguard: " +
-				"exempt such Ingresses with a reason.",
+				"exempt such Ingresses with a reason. Ingresses of an IngressClass named otherwise (or of a default " +
+				"IngressClass, with no class named) are not recognised as ALB Ingresses.",
 			Remediation: "Listen on HTTPS with a certificate and redirect HTTP to it:\n\n" +
 				"  metadata:\n    annotations:\n      alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:REGION:ACCOUNT:certificate/ID\n" +
 				"      alb.ingress.kubernetes.io/listen-ports: '[{\"HTTP\": 80}, {\"HTTPS\": 443}]'\n" +
