@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/eksguard/eksguard/internal/testbed"
 	"github.com/eksguard/eksguard/pkg/finding"
@@ -168,6 +171,81 @@ subjects: [{kind: ServiceAccount, name: workloads-only, namespace: cli-forbidden
 	}
 	if !strings.Contains(stderr, "could not be read") {
 		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+// TestScanClusterErrorMidList puts a fault-injecting proxy in front of the real API
+// server: the second page of RoleBindings always fails. The report lists RoleBindings as
+// incomplete, the rules that read them report errors instead of passing, and the run
+// exits 2.
+func TestScanClusterErrorMidList(t *testing.T) {
+	bed := testbed.Start(t)
+	clusterFixtures(t, bed, "cli-midlist")
+	bed.Apply(t, `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: a, namespace: cli-midlist}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: b, namespace: cli-midlist}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: bob}]
+`)
+	scanner := bed.ScannerConfig(t)
+	target, err := url.Parse(scanner.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := rest.TransportFor(scanner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = tr
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/apis/rbac.authorization.k8s.io/v1/rolebindings" && r.URL.Query().Has("continue") {
+			http.Error(w, "etcd leader changed", http.StatusServiceUnavailable)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	kc := write(t, t.TempDir(), "kubeconfig", fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: proxied, cluster: {server: %q}}]
+contexts: [{name: proxied, context: {cluster: proxied}}]
+current-context: proxied
+`, proxy.URL))
+	code, out, stderr := run(t, "", "scan", "cluster", "--kubeconfig", kc, "--page-size", "1", "-f", "json")
+	if code != ExitUsage {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
+	}
+	doc := decode(t, out)
+	var listed bool
+	for _, e := range doc.Summary.Errors {
+		if e.Input == "RoleBinding in proxied" && strings.Contains(e.Message, "incomplete") && strings.Contains(e.Message, "gave up after 6 attempts") {
+			listed = true
+		} else {
+			t.Errorf("unexpected input error: %+v", e)
+		}
+	}
+	if !listed {
+		t.Errorf("RoleBindings not listed as incomplete: %+v", doc.Summary.Errors)
+	}
+	var ruleErrors int
+	for _, f := range doc.Findings {
+		if f.Status == finding.StatusError && strings.Contains(f.Message, "RoleBinding") {
+			ruleErrors++
+		}
+	}
+	if ruleErrors == 0 {
+		t.Error("no rule that reads RoleBindings reported the gap")
+	}
+	if !strings.Contains(stderr, "retrying") {
+		t.Errorf("retries not logged: %s", stderr)
 	}
 }
 

@@ -232,7 +232,7 @@ func (s *Source) skip(kind string, err error) {
 	if sk.Forbidden {
 		sk.Reason = "forbidden: " + reasonOf(err)
 	} else {
-		sk.Reason = "incomplete: " + err.Error()
+		sk.Reason = "read failed: " + err.Error()
 	}
 	s.log.Warn("kind not read", "kind", kind, "reason", sk.Reason)
 	s.mu.Lock()

@@ -513,7 +513,7 @@ func TestErrorMidListMarksTheKindIncomplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(res.Skipped) != 1 || res.Skipped[0].Kind != "ServiceAccount" || res.Skipped[0].Forbidden ||
-		!strings.Contains(res.Skipped[0].Reason, "incomplete") || !strings.Contains(res.Skipped[0].Reason, "gave up after 4 attempts") {
+		!strings.Contains(res.Skipped[0].Reason, "read failed") || !strings.Contains(res.Skipped[0].Reason, "gave up after 4 attempts") {
 		t.Fatalf("skipped: %+v", res.Skipped)
 	}
 	if len(c.items["ServiceAccount"]) != 1 {
@@ -583,7 +583,7 @@ func TestSlowServerTimesOutAndRetries(t *testing.T) {
 	if got := c.names("NetworkPolicy", ns); len(got) != 1 {
 		t.Errorf("network policies after one slow answer: %v", got)
 	}
-	if len(res.Skipped) != 1 || res.Skipped[0].Kind != "Ingress" || !strings.Contains(res.Skipped[0].Reason, "incomplete") {
+	if len(res.Skipped) != 1 || res.Skipped[0].Kind != "Ingress" || !strings.Contains(res.Skipped[0].Reason, "read failed") {
 		t.Errorf("skipped: %+v", res.Skipped)
 	}
 }
