@@ -265,6 +265,16 @@ func (e *Env) ScannerConfig(t testing.TB) *rest.Config {
 	return rest.CopyConfig(e.scanner)
 }
 
+// ScannerClient is a typed client as the scanner's service account.
+func (e *Env) ScannerClient(t testing.TB) kubernetes.Interface {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(e.ScannerConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
 // ServiceAccountConfig applies rbac (a YAML text that defines the service account and its
 // bindings) and returns a configuration authenticating as namespace/name.
 func (e *Env) ServiceAccountConfig(t testing.TB, rbac, namespace, name string) *rest.Config {
