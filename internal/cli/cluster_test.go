@@ -265,6 +265,9 @@ current-context: gone
 	if code != ExitUsage || !strings.Contains(stderr, "cannot reach the Kubernetes API server at "+addr) {
 		t.Fatalf("exit %d, stderr:\n%s\nstdout:\n%s", code, stderr, out)
 	}
+	if out != "" {
+		t.Errorf("a report was begun for a server that cannot be reached:\n%s", out)
+	}
 }
 
 func TestScanClusterUsage(t *testing.T) {

@@ -36,6 +36,10 @@ type Cluster struct {
 // complete. It returns an error when the API server cannot be reached at all.
 func (c *Cluster) Run(ctx context.Context, w report.Writer) (*report.Summary, error) {
 	start := time.Now()
+	// An unreachable server is an error before any report is begun.
+	if err := c.Source.Connect(ctx); err != nil {
+		return nil, err
+	}
 	if err := w.Begin(c.Header); err != nil {
 		return nil, err
 	}

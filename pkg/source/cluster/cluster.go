@@ -122,6 +122,9 @@ type Source struct {
 	log    *slog.Logger
 	server string
 
+	connected bool
+	version   string
+
 	mu     sync.Mutex
 	owners map[types.UID]struct{} // UIDs of every controller object read
 	res    Result
@@ -168,17 +171,10 @@ func New(cfg *rest.Config, opts Options) (*Source, error) {
 // goroutines at once (one per kind being read). It returns an error only when the API
 // server cannot be reached or ctx ends; kinds that cannot be read are in Result.Skipped.
 func (s *Source) Read(ctx context.Context, handle func(page []Item)) (*Result, error) {
-	s.res = Result{Server: s.server, Counts: map[string]int{}}
-	var ver string
-	err := s.retry(ctx, "server version", func(ctx context.Context) error {
-		v, err := s.cs.Discovery().RESTClient().Get().AbsPath("/version").MaxRetries(0).Do(ctx).Raw()
-		ver = string(v)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach the Kubernetes API server at %s: %w", s.server, err)
+	if err := s.Connect(ctx); err != nil {
+		return nil, err
 	}
-	s.res.Version = versionOf(ver)
+	s.res = Result{Server: s.server, Version: s.version, Counts: map[string]int{}}
 
 	var wg sync.WaitGroup
 	// Lane 1: workloads, stage by stage, so owners are known before what they own.
@@ -215,6 +211,26 @@ func (s *Source) Read(ctx context.Context, handle func(page []Item)) (*Result, e
 	}
 	sort.Slice(s.res.Skipped, func(i, j int) bool { return s.res.Skipped[i].Kind < s.res.Skipped[j].Kind })
 	return &s.res, nil
+}
+
+// Connect checks that the API server answers (asking its version, with retries), so that a
+// caller can tell an unreachable server before it starts a report. Read calls it when the
+// caller has not.
+func (s *Source) Connect(ctx context.Context) error {
+	if s.connected {
+		return nil
+	}
+	var ver string
+	err := s.retry(ctx, "server version", func(ctx context.Context) error {
+		v, err := s.cs.Discovery().RESTClient().Get().AbsPath("/version").MaxRetries(0).Do(ctx).Raw()
+		ver = string(v)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("cannot reach the Kubernetes API server at %s: %w", s.server, err)
+	}
+	s.version, s.connected = versionOf(ver), true
+	return nil
 }
 
 func versionOf(raw string) string {
