@@ -80,6 +80,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	})
 	scan := newScan()
 	scan.AddCommand(newScanNode(), newScanAWS())
-	root.AddCommand(scan, newRules(), newReport(), newDB(), newDetect(), newAWS(), newImage())
+	root.AddCommand(scan, newRules(), newReport(), newDB(), newDetect(), newAWS(), newImage(), newNetpol())
 	return root
 }

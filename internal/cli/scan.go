@@ -99,9 +99,73 @@ func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
 	return &outputs{Writer: ws, files: files}, nil
 }
 
+// ruleFlags are the flags that choose rules, settings, exemptions and the failure
+// threshold, shared by every command that scans.
+type ruleFlags struct {
+	failOn     string
+	pssLevel   string
+	pssVersion string
+	cfgFile    string
+	include    []string
+	exclude    []string
+}
+
+func (f *ruleFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
+	c.Flags().StringVar(&f.pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
+	c.Flags().StringVar(&f.pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
+	c.Flags().StringVar(&f.cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
+	c.Flags().StringSliceVar(&f.include, "rules", nil, "run only these rules: IDs, areas (pod) or tags (tag:cis)")
+	c.Flags().StringSliceVar(&f.exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+}
+
+// resolved is what ruleFlags resolve to: the config, the selected rules and their settings.
+type resolved struct {
+	cfg       *config.Config
+	settings  rule.Settings
+	threshold finding.Severity
+	rules     []rule.Rule
+	exempter  *config.Exempter
+}
+
+// resolve loads the config file and combines it with the flags (flags win). Only rules
+// that check one of kinds are kept: a command never lists rules for inputs it cannot read
+// as evaluated (and so passed).
+func (f *ruleFlags) resolve(cmd *cobra.Command, kinds ...target.Kind) (*resolved, error) {
+	explicit := cmd.Flags().Changed("config")
+	cfg, err := config.Load(f.cfgFile, explicit)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	settings := rule.DefaultSettings()
+	settings.AllowedRegistries = cfg.AllowedRegistries
+	pick := func(flag, fromFlag, fromCfg string) string {
+		if cmd.Flags().Changed(flag) || fromCfg == "" {
+			return fromFlag
+		}
+		return fromCfg
+	}
+	settings.PSSLevel = pick("pss-level", f.pssLevel, cfg.PSS.Level)
+	settings.PSSVersion = pick("pss-version", f.pssVersion, cfg.PSS.Version)
+	if _, err := pss.ParseLevelVersion(settings.PSSLevel, settings.PSSVersion); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	threshold, err := finding.ParseSeverity(pick("fail-on", f.failOn, cfg.FailOn))
+	if err != nil {
+		return nil, usageErr("--fail-on: %v", err)
+	}
+	sel := rule.Selector{Include: append(cfg.Rules.Include, f.include...), Exclude: append(cfg.Rules.Exclude, f.exclude...)}
+	rules, err := all.Registry().Select(sel)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	rules = rule.OfKinds(rules, kinds...)
+	return &resolved{cfg: cfg, settings: settings, threshold: threshold, rules: rules, exempter: config.NewExempter(cfg, time.Now())}, nil
+}
+
 func newScan() *cobra.Command {
 	c := newScanCmd(0)
-	c.AddCommand(newScanDockerfile())
+	c.AddCommand(newScanDockerfile(), newScanImage(), newScanBinary(), newScanCluster())
 	return c
 }
 
@@ -111,12 +175,8 @@ func newScanCmd(walk manifest.Select) *cobra.Command {
 	var (
 		dockerfiles []string
 		out         outputFlags
-		failOn      string
-		pssLevel    string
-		pssVersion  string
-		cfgFile     string
-		include     []string
-		exclude     []string
+		flags       ruleFlags
+		comp        complianceFlag
 	)
 	c := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -126,6 +186,7 @@ multi-document YAML, List kinds, Helm-rendered and Kustomize-built output. Every
 pod template is checked as a workload, init and ephemeral containers included. Dockerfiles
 found in directories (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile) and those named
 with --dockerfile are linted too; "eksguard scan dockerfile" lints only Dockerfiles.
+"eksguard scan cluster" scans a live cluster instead.
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input errors.`,
 		Example: "  eksguard scan examples/\n  helm template ./chart | eksguard scan -\n  eksguard scan . --format sarif -o junit=eksguard.xml --fail-on high",
@@ -133,53 +194,34 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			if len(args) == 0 && len(dockerfiles) == 0 {
 				args = []string{"."}
 			}
-			explicit := cmd.Flags().Changed("config")
-			cfg, err := config.Load(cfgFile, explicit)
+			r, err := flags.resolve(cmd, target.KindObject, target.KindWorkload, target.KindDockerfile, target.KindCluster)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
-			settings := rule.DefaultSettings()
-			settings.AllowedRegistries = cfg.AllowedRegistries
-			pick := func(flag, fromFlag, fromCfg string) string {
-				if cmd.Flags().Changed(flag) || fromCfg == "" {
-					return fromFlag
-				}
-				return fromCfg
-			}
-			settings.PSSLevel = pick("pss-level", pssLevel, cfg.PSS.Level)
-			settings.PSSVersion = pick("pss-version", pssVersion, cfg.PSS.Version)
-			if _, err := pss.ParseLevelVersion(settings.PSSLevel, settings.PSSVersion); err != nil {
-				return usageErr("%v", err)
-			}
-			threshold, err := finding.ParseSeverity(pick("fail-on", failOn, cfg.FailOn))
+			bench, err := comp.benchmark()
 			if err != nil {
-				return usageErr("--fail-on: %v", err)
+				return err
 			}
-			sel := rule.Selector{Include: append(cfg.Rules.Include, include...), Exclude: append(cfg.Rules.Exclude, exclude...)}
-			rules, err := all.Registry().Select(sel)
-			if err != nil {
-				return usageErr("%v", err)
-			}
-			rules = rule.OfKinds(rules, target.KindObject, target.KindWorkload, target.KindDockerfile) // manifests and Dockerfiles
-			exempter := config.NewExempter(cfg, time.Now())
+			rules := r.rules
 			w, err := out.open(cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
 			defer w.Close()
-			opts := manifest.Options{Limits: manifest.DefaultLimits(), FullMetadata: cfg.NeedsLabels()}
-			run := &scan.Manifests{
+			opts := manifest.Options{Limits: manifest.DefaultLimits(), FullMetadata: r.cfg.NeedsLabels()}
+			scanRun := &scan.Manifests{
 				Paths:       args,
 				Stdin:       cmd.InOrStdin(),
 				Options:     opts,
 				Select:      walk,
 				Dockerfiles: dockerfiles,
-				Engine:      engine.New(rules, settings, exempter),
-				Header:      header(append(args[:len(args):len(args)], dockerfiles...), rules, settings),
-				Expired:     exempter.Expired(),
-				FailOn:      threshold,
+				Engine:      engine.New(rules, r.settings, r.exempter),
+				Header:      header(append(args[:len(args):len(args)], dockerfiles...), rules, r.settings),
+				Expired:     r.exempter.Expired(),
+				FailOn:      r.threshold,
+				Compliance:  bench,
 			}
-			sum, err := run.Run(context.Background(), w)
+			sum, err := scanRun.Run(context.Background(), w)
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
@@ -189,15 +231,9 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			return exitFor(sum)
 		},
 	}
-	c.AddCommand(newScanImage())
 	out.register(c)
-	c.AddCommand(newScanBinary())
-	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
-	c.Flags().StringVar(&pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
-	c.Flags().StringVar(&pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
-	c.Flags().StringVar(&cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
-	c.Flags().StringSliceVar(&include, "rules", nil, "run only these rules: IDs, areas (pod) or tags (tag:cis)")
-	c.Flags().StringSliceVar(&exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+	comp.register(c)
+	flags.register(c)
 	c.Flags().StringArrayVar(&dockerfiles, "dockerfile", nil, "also lint this file as a Dockerfile, whatever its name (repeatable)")
 	return c
 }

@@ -37,7 +37,7 @@ func TestRulesStayPure(t *testing.T) {
 		"github.com/cilium/ebpf", module + "/pkg/report", module + "/pkg/source", module + "/internal/",
 		module + "/pkg/engine", module + "/pkg/scan",
 	}
-	for _, root := range []string{module + "/rules/pod", module + "/rules/pss", module + "/rules/object", module + "/rules/node", module + "/rules/aws", module + "/rules/image"} {
+	for _, root := range []string{module + "/rules/pod", module + "/rules/pss", module + "/rules/object", module + "/rules/node", module + "/rules/aws", module + "/rules/image", module + "/rules/rbac", module + "/rules/identity"} {
 		for _, d := range deps(t, root) {
 			for _, f := range forbidden {
 				if strings.HasPrefix(d, f) {

@@ -21,6 +21,12 @@ type Exempter interface {
 	Exempt(f *finding.Finding, t target.Target) *finding.Suppression
 }
 
+// Resolver is implemented by targets that hold many objects (a cluster snapshot): it
+// returns the object a finding is about, so that exemptions by label or annotation see it.
+type Resolver interface {
+	TargetFor(f *finding.Finding) target.Target
+}
+
 // Engine runs a fixed set of rules.
 type Engine struct {
 	rules    []rule.Rule
@@ -78,10 +84,17 @@ func (e *Engine) Check(ctx context.Context, t target.Target) []finding.Finding {
 	}
 	sup, _ := t.(target.Suppressor)
 	if e.exempt != nil || sup != nil {
+		res, _ := t.(Resolver)
 		for i := range out {
 			var s *finding.Suppression
 			if e.exempt != nil {
-				s = e.exempt.Exempt(&out[i], t)
+				ft := t
+				if res != nil {
+					if x := res.TargetFor(&out[i]); x != nil {
+						ft = x
+					}
+				}
+				s = e.exempt.Exempt(&out[i], ft)
 			}
 			if s == nil && sup != nil {
 				s = sup.Suppress(&out[i])

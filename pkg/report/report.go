@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/rule"
@@ -91,6 +92,8 @@ type Summary struct {
 	FailOn   string        `json:"failOn"`
 	Failed   bool          `json:"failed"`
 	Duration time.Duration `json:"durationNs"`
+	// Compliance holds the benchmark views the run was asked for (--compliance).
+	Compliance []*compliance.Report `json:"compliance,omitempty"`
 }
 
 // Writer is one output format. Begin once, Group per subject, End once.

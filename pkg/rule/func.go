@@ -14,7 +14,12 @@ type Workload struct {
 }
 
 // Meta implements Rule.
-func (r *Workload) Meta() *Meta { r.M.Target = target.KindWorkload; return &r.M }
+func (r *Workload) Meta() *Meta {
+	if r.M.Target != target.KindWorkload { // set once, when the registry is built: rules run concurrently
+		r.M.Target = target.KindWorkload
+	}
+	return &r.M
+}
 
 // Check implements Rule.
 func (r *Workload) Check(ctx context.Context, t target.Target) ([]finding.Finding, error) {
@@ -32,7 +37,12 @@ type Object struct {
 }
 
 // Meta implements Rule.
-func (r *Object) Meta() *Meta { r.M.Target = target.KindObject; return &r.M }
+func (r *Object) Meta() *Meta {
+	if r.M.Target != target.KindObject { // set once, when the registry is built: rules run concurrently
+		r.M.Target = target.KindObject
+	}
+	return &r.M
+}
 
 // Check implements Rule.
 func (r *Object) Check(ctx context.Context, t target.Target) ([]finding.Finding, error) {

@@ -4,11 +4,14 @@ package scan
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
+	"github.com/eksguard/eksguard/pkg/snapshot"
 	"github.com/eksguard/eksguard/pkg/source/dockerfile"
 	"github.com/eksguard/eksguard/pkg/source/manifest"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -30,6 +33,8 @@ type Manifests struct {
 	// Expired exemptions to report.
 	Expired []report.ExpiredExemption
 	FailOn  finding.Severity
+	// Compliance, when set, adds the benchmark's view of the run to the report.
+	Compliance *compliance.Benchmark
 }
 
 // Run scans and writes the report; it returns the summary.
@@ -39,6 +44,20 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 		return nil, err
 	}
 	sum := &report.Summary{Expired: m.Expired, FailOn: m.FailOn.String()}
+	snap := snapshot.New()
+	snap.Name = strings.Join(m.Paths, ", ")
+	if m.Compliance != nil {
+		w = WithCompliance(w, m.Compliance, m.Engine.Rules(), snap)
+	}
+	// Without cluster-wide rules there is no snapshot to build: the kinds it indexes take
+	// the fast path like any other object.
+	cluster := false
+	for _, r := range m.Engine.Rules() {
+		cluster = cluster || r.Meta().Target == target.KindCluster
+	}
+	if !cluster {
+		m.Options.SkipIndexed = true
+	}
 	units := make(chan engine.Unit)
 	var walkErrs []finding.InputError
 	go func() {
@@ -49,7 +68,7 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 		}
 		send := func(in manifest.Input) {
 			select {
-			case units <- m.unit(in):
+			case units <- m.unit(in, snap):
 			case <-ctx.Done():
 			}
 		}
@@ -68,6 +87,10 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 	if err != nil {
 		return nil, err
 	}
+	// Cluster-wide rules run once every file is read.
+	if err := CheckSnapshot(ctx, m.Engine, snap, w, sum, m.FailOn); err != nil {
+		return nil, err
+	}
 	sum.Errors = append(sum.Errors, walkErrs...)
 	sum.Stats.InputErrors = len(sum.Errors)
 	sum.Duration = time.Since(start)
@@ -77,7 +100,7 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 	return sum, nil
 }
 
-func (m *Manifests) unit(in manifest.Input) engine.Unit {
+func (m *Manifests) unit(in manifest.Input, snap *snapshot.Snapshot) engine.Unit {
 	if in.Dockerfile {
 		return m.dockerfileUnit(in)
 	}
@@ -86,7 +109,12 @@ func (m *Manifests) unit(in manifest.Input) engine.Unit {
 		if err != nil {
 			return engine.Batch{Errors: []finding.InputError{{Input: in.Name, Message: err.Error()}}, Stats: engine.Stats{Files: 1}}
 		}
-		res := manifest.LoadEach(in.Name, data, m.Options, check)
+		res := manifest.LoadEach(in.Name, data, m.Options, func(t target.Target) {
+			if !m.Options.SkipIndexed {
+				collect(snap, t)
+			}
+			check(t)
+		})
 		st := engine.Stats{Files: 1, Documents: res.Documents, Objects: res.Objects, Workloads: res.Workloads}
 		if res.NotKubernetes {
 			st.NotKubernetes = 1
@@ -94,6 +122,31 @@ func (m *Manifests) unit(in manifest.Input) engine.Unit {
 		return engine.Batch{Errors: res.Errors, Stats: st}
 	}}
 }
+
+// Collect adds what a target of the manifest source holds for cluster-wide rules to the
+// snapshot, with a compact locator so that the snapshot keeps no parsed documents.
+func Collect(snap *snapshot.Snapshot, t target.Target) { collect(snap, t) }
+
+func collect(snap *snapshot.Snapshot, t target.Target) {
+	switch o := t.(type) {
+	case *target.Workload:
+		// Cluster-wide rules point at the pod spec's own fields and the pod's labels.
+		depth := max(len(target.SplitPath(o.SpecPath))+1, len(target.SplitPath(o.PodMetaPath))+2)
+		c := *o
+		c.Origin = manifest.CompactOrigin(c.Origin, depth)
+		snap.AddTarget(&c)
+	case *target.Object:
+		if o.Typed != nil {
+			c := *o
+			c.Origin = manifest.CompactOrigin(c.Origin, objectDepth)
+			snap.AddTarget(&c)
+		}
+	}
+}
+
+// objectDepth is how deep field positions of indexed objects are kept: deep enough for
+// rules[i].verbs[j] and spec.ingress[i].from[j].podSelector.
+const objectDepth = 7
 
 // emitGroups splits a file's findings into consecutive groups by subject.
 func emitGroups(r engine.Result, w report.Writer, sum *report.Summary, failOn finding.Severity) error {

@@ -3,6 +3,9 @@ package target
 import (
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/eksguard/eksguard/pkg/finding"
 )
 
@@ -12,6 +15,19 @@ type Meta struct {
 	Namespace   string
 	Labels      map[string]string
 	Annotations map[string]string
+	// Controller is the object's controller owner reference as Kind/name (a Pod's
+	// ReplicaSet, a ReplicaSet's Deployment), empty when it has none.
+	Controller string
+}
+
+// ControllerOf returns the Kind/name of the controller among owner references.
+func ControllerOf(refs []metav1.OwnerReference) string {
+	for _, r := range refs {
+		if r.Controller != nil && *r.Controller {
+			return r.Kind + "/" + r.Name
+		}
+	}
+	return ""
 }
 
 // DuplicateKey records a mapping key that appears more than once in the source text.
@@ -30,6 +46,9 @@ type Object struct {
 	Origin     Origin
 	// Duplicates lists repeated mapping keys found while reading the object.
 	Duplicates []DuplicateKey
+	// Typed is the decoded object for the kinds cluster-wide rules read (RBAC, service
+	// accounts, namespaces, network policies, ...), set by sources; nil for other kinds.
+	Typed runtime.Object
 }
 
 // TargetKind implements Target.

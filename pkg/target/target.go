@@ -18,6 +18,9 @@ const (
 	KindObject Kind = "object"
 	// KindWorkload is an object that carries a pod spec (Pod or a pod template).
 	KindWorkload Kind = "workload"
+	// KindCluster is a whole cluster or manifest set at once (pkg/snapshot): rules that
+	// relate objects to each other (RBAC bindings to roles, pods to service accounts).
+	KindCluster Kind = "cluster"
 )
 
 // Target is one input to the rules.

@@ -5,11 +5,16 @@ import (
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/rules/aws"
 	"github.com/eksguard/eksguard/rules/dockerfile"
+	"github.com/eksguard/eksguard/rules/identity"
 	"github.com/eksguard/eksguard/rules/image"
+	"github.com/eksguard/eksguard/rules/network"
 	"github.com/eksguard/eksguard/rules/node"
 	"github.com/eksguard/eksguard/rules/object"
 	"github.com/eksguard/eksguard/rules/pod"
 	"github.com/eksguard/eksguard/rules/pss"
+	"github.com/eksguard/eksguard/rules/rbac"
+	"github.com/eksguard/eksguard/rules/sgp"
+	"github.com/eksguard/eksguard/rules/transit"
 )
 
 // Rules lists every rule.
@@ -47,6 +52,18 @@ func Rules() []rule.Rule {
 	rs = append(rs, dockerfile.Rules(func(id string) bool { return known[id] })...)
 	// Container images (rules/image).
 	rs = append(rs, image.Rules()...)
+	// Cluster-wide RBAC rules over the snapshot (rules/rbac).
+	rs = append(rs, rbac.Rules()...)
+	// Cluster-wide identity rules over the snapshot (rules/identity).
+	rs = append(rs, identity.Rules()...)
+	// NetworkPolicy coverage, default deny, allow-all and invalid policies over the
+	// snapshot, with pkg/netpol semantics (rules/network).
+	rs = append(rs, network.Rules()...)
+	// Security groups for pods: SecurityGroupPolicy matching (rules/sgp).
+	rs = append(rs, sgp.Rules()...)
+	// Encryption in transit: load balancers without TLS, Istio without STRICT mTLS
+	// (rules/transit).
+	rs = append(rs, transit.Rules()...)
 	// Pod Security Standards: one rule per upstream check (rules/pss).
 	rs = append(rs, pss.Rules()...)
 	for _, r := range rs {

@@ -15,6 +15,8 @@ import (
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/ref"
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/scan"
+	"github.com/eksguard/eksguard/pkg/snapshot"
 	"github.com/eksguard/eksguard/pkg/source/dockerfile"
 	"github.com/eksguard/eksguard/pkg/source/manifest"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -99,6 +101,57 @@ func checkDockerfile(t *testing.T, r rule.Rule, s rule.Settings, file string) []
 	return out
 }
 
+// checkSnapshot runs a cluster-wide rule on the snapshot of a fixture: one file, or a
+// directory of files read together.
+func checkSnapshot(t *testing.T, r rule.Rule, s rule.Settings, fixture string) []finding.Finding {
+	t.Helper()
+	files := []string{fixture}
+	if st, err := os.Stat(fixture); err == nil && st.IsDir() {
+		files, _ = filepath.Glob(filepath.Join(fixture, "*.yaml"))
+	}
+	snap := snapshot.New()
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := manifest.Load(file, data, manifest.Options{Limits: manifest.DefaultLimits()})
+		if len(res.Errors) > 0 {
+			t.Fatalf("%s: fixture does not load: %v", file, res.Errors)
+		}
+		for _, tg := range res.Targets {
+			scan.Collect(snap, tg)
+		}
+	}
+	e := engine.New([]rule.Rule{r}, s, nil)
+	out := e.Check(context.Background(), snap)
+	for _, f := range out {
+		if f.Status == finding.StatusError {
+			t.Errorf("%s: rule error: %s", fixture, f.Message)
+		}
+	}
+	return out
+}
+
+// fixtures lists a rule's pass or fail fixtures: YAML files, and for cluster-wide rules
+// directories too (each one snapshot).
+func fixtures(m *rule.Meta, kind string) []string {
+	ext := "*.yaml"
+	if m.Target == target.KindDockerfile {
+		ext = "*.Dockerfile"
+	}
+	files, _ := filepath.Glob(filepath.Join(fixtureDir(m.ID), kind, ext))
+	if m.Target == target.KindCluster {
+		entries, _ := os.ReadDir(filepath.Join(fixtureDir(m.ID), kind))
+		for _, e := range entries {
+			if e.IsDir() {
+				files = append(files, filepath.Join(fixtureDir(m.ID), kind, e.Name()))
+			}
+		}
+	}
+	return files
+}
+
 // TestFixtures runs every rule on its own pass and fail fixtures.
 func TestFixtures(t *testing.T) {
 	for _, r := range Registry().All() {
@@ -110,16 +163,20 @@ func TestFixtures(t *testing.T) {
 			}
 			s := fixtureSettings(t, m)
 			for _, kind := range []string{"pass", "fail"} {
-				ext, check := "*.yaml", checkFile
-				if m.Target == target.KindDockerfile {
-					ext, check = "*.Dockerfile", checkDockerfile
-				}
-				files, _ := filepath.Glob(filepath.Join(fixtureDir(m.ID), kind, ext))
+				files := fixtures(m, kind)
 				if len(files) == 0 {
 					t.Errorf("no %s fixtures in %s", kind, filepath.Join(fixtureDir(m.ID), kind))
 				}
 				for _, f := range files {
-					got := check(t, r, s, f)
+					var got []finding.Finding
+					switch m.Target {
+					case target.KindCluster:
+						got = checkSnapshot(t, r, s, f)
+					case target.KindDockerfile:
+						got = checkDockerfile(t, r, s, f)
+					default:
+						got = checkFile(t, r, s, f)
+					}
 					switch {
 					case kind == "pass" && len(got) > 0:
 						t.Errorf("%s: want no finding, got %d: %s", f, len(got), got[0].Message)

@@ -242,6 +242,7 @@ func (j *writer) End(s *report.Summary) error {
 	if s == nil {
 		s = &report.Summary{}
 	}
+	j.compliance(s.Compliance)
 	if n := len(s.Errors); n > 0 {
 		j.w.WriteString("  <testsuite name=\"" + InputErrorsSuite + "\"" + counts{tests: n, failures: n}.attrs() + ">\n")
 		for _, e := range s.Errors {

@@ -207,10 +207,18 @@ func TestFull(t *testing.T) {
 		total.errors += s.Errors
 		total.skipped += s.Skipped
 	}
-	// Six groups with findings (the empty group writes nothing) and the input errors:
-	// 6+2+2+1+1+1 findings and 2 input errors.
-	if want := (counts{tests: 15, failures: 10, errors: 1, skipped: 3}); total != want || len(doc.Suites) != 7 {
-		t.Errorf("%d suites with %+v, want 7 with %+v", len(doc.Suites), total, want)
+	// Six groups with findings (the empty group writes nothing), the compliance view and
+	// the input errors: 6+2+2+1+1+1 findings, 5 controls and 2 input errors.
+	if want := (counts{tests: 20, failures: 11, errors: 2, skipped: 5}); total != want || len(doc.Suites) != 8 {
+		t.Errorf("%d suites with %+v, want 8 with %+v", len(doc.Suites), total, want)
+	}
+	comp := doc.Suites[len(doc.Suites)-2]
+	if comp.Name != "compliance cis-eks-1.8" || len(comp.Cases) != 5 || comp.Cases[0].Failure == nil || comp.Cases[1].Failure != nil ||
+		comp.Cases[2].Skipped == nil || comp.Cases[3].Error == nil || comp.Cases[4].Skipped == nil || comp.Cases[0].Classname != "cis-eks-1.8.4" {
+		t.Errorf("compliance suite %+v", comp)
+	}
+	if strings.ContainsAny(comp.Cases[3].Error.Message, "\x1b\x00\x07\ufffe") {
+		t.Errorf("raw control character in %q", comp.Cases[3].Error.Message)
 	}
 
 	web := doc.Suites[0]

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/ref"
@@ -157,8 +158,9 @@ func Summary(groups []*report.Group) *report.Summary {
 		Expired: []report.ExpiredExemption{
 			{Rule: "pod/privileged", Reason: "old debug exemption " + Hostile, Expires: "2024-01-01", Source: ".eksguard.yaml"},
 		},
-		FailOn:   "high",
-		Duration: 1500 * time.Millisecond,
+		FailOn:     "high",
+		Duration:   1500 * time.Millisecond,
+		Compliance: []*compliance.Report{Compliance()},
 	}
 	s.Stats.Stats = engine.Stats{Files: 6, Documents: 7, Objects: 6, Workloads: 4}
 	for _, g := range groups {
@@ -172,6 +174,21 @@ func Summary(groups []*report.Group) *report.Summary {
 	}
 	s.Stats.InputErrors = len(s.Errors)
 	return s
+}
+
+// Compliance is a benchmark view with a control of every status.
+func Compliance() *compliance.Report {
+	return &compliance.Report{
+		Benchmark: "cis-eks-1.8", Title: "CIS Amazon EKS Benchmark v1.8.0",
+		Sections: []compliance.Section{{ID: "4", Title: "Policies", Controls: []compliance.Control{
+			{ID: "4.1.1", Title: "Ensure that the cluster-admin role is only used where required", Status: compliance.Fail, Rules: []string{"rbac/cluster-admin-binding"}, Failures: 2},
+			{ID: "4.1.2", Title: "Minimize access to secrets", Status: compliance.Pass, Rules: []string{"rbac/secrets-access"}, Exempted: 1},
+			{ID: "4.1.7", Title: "Cluster Access Manager API", Status: compliance.Manual, Reason: "an AWS API setting"},
+			{ID: "4.2.1", Title: "Minimize the admission of privileged containers", Status: compliance.Unknown, Rules: []string{"pod/privileged"}, Reason: "pod/privileged could not evaluate 1 object(s) (Pod/" + Hostile + ")"},
+			{ID: "4.3.2", Title: "Ensure that all Namespaces have Network Policies defined", Status: compliance.NotEvaluated, Rules: []string{"network/namespace-without-policy"}, Reason: "the input holds no Namespaces"},
+		}}},
+		Totals: compliance.TotalCount{Pass: 1, Fail: 1, Manual: 1, NotEvaluated: 1, Unknown: 1},
+	}
 }
 
 // Render runs a writer over the header, groups and summary.

@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/rule"
@@ -220,6 +221,8 @@ type invocationProperties struct {
 	FailOn string       `json:"failOn,omitempty"`
 	Failed bool         `json:"failed"`
 	Stats  report.Stats `json:"stats"`
+	// Compliance carries the benchmark views of the run (--compliance) as in the JSON report.
+	Compliance []*compliance.Report `json:"compliance,omitempty"`
 }
 
 type invocation struct {
@@ -404,7 +407,7 @@ func (s *writer) End(sum *report.Summary) error {
 	}
 	inv := invocation{
 		ExecutionSuccessful: len(sum.Errors) == 0 && len(s.ruleErrors) == 0,
-		Properties:          invocationProperties{FailOn: sum.FailOn, Failed: sum.Failed, Stats: sum.Stats},
+		Properties:          invocationProperties{FailOn: sum.FailOn, Failed: sum.Failed, Stats: sum.Stats, Compliance: sum.Compliance},
 	}
 	if !s.started.IsZero() {
 		inv.StartTimeUTC = timestamp(s.started)

@@ -154,6 +154,7 @@ func (t *writer) End(s *report.Summary) error {
 		fmt.Fprintf(t.w, "; %d input errors", st.InputErrors)
 	}
 	fmt.Fprintln(t.w, ".")
+	t.compliance(s.Compliance)
 	if t.header != nil {
 		if regs := t.header.Settings["allowed-registries"]; strings.HasPrefix(regs, "any") {
 			fmt.Fprintf(t.w, "Image registries: %s.\n", regs)

@@ -191,8 +191,20 @@ func plainScalar(rest []byte) (string, bool) {
 	if i := bytes.Index(v, []byte(" #")); i >= 0 {
 		v = bytes.Trim(v[:i], " \t")
 	}
-	if bytes.ContainsAny(v, "\t") {
+	if bytes.ContainsAny(v, "\t") || !plainString(v) {
 		return "", false
 	}
 	return string(v), true
+}
+
+// plainString reports whether kubectl's parser (YAML 1.1) reads a plain scalar as a string:
+// null (~), booleans (yes, on, ...) and anything that may be a number are declined.
+func plainString(v []byte) bool {
+	switch string(v) {
+	case "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+		"true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF":
+		return false
+	}
+	c := v[0]
+	return !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')
 }

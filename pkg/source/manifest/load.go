@@ -19,6 +19,7 @@ import (
 	kyaml "sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/snapshot"
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
@@ -35,7 +36,8 @@ type Result struct {
 	NotKubernetes bool
 	Errors        []finding.InputError
 
-	visit func(target.Target)
+	visit       func(target.Target)
+	skipIndexed bool
 }
 
 // add hands a target to the visitor, or keeps it.
@@ -53,6 +55,9 @@ type Options struct {
 	// FullMetadata reads labels and annotations of every object, not only of workloads:
 	// exemptions by label selector or annotation need them. It turns the fast path off.
 	FullMetadata bool
+	// SkipIndexed leaves the kinds cluster-wide rules read (snapshot.Indexed) undecoded:
+	// for runs without such rules, which then read them with the fast path.
+	SkipIndexed bool
 }
 
 // Load reads one input's bytes. It never panics: a parser panic becomes an input error for
@@ -66,7 +71,7 @@ func Load(name string, data []byte, opts Options) *Result {
 // dropped before the next is parsed: memory stays at one document, not one file.
 func LoadEach(name string, data []byte, opts Options, visit func(target.Target)) *Result {
 	lim := opts.Limits
-	res := &Result{Name: name, visit: visit}
+	res := &Result{Name: name, visit: visit, skipIndexed: opts.SkipIndexed}
 	if int64(len(data)) > lim.MaxFileBytes {
 		res.Errors = append(res.Errors, finding.InputError{Input: name, Message: fmt.Sprintf("file is %d bytes, over the %d-byte limit", len(data), lim.MaxFileBytes)})
 		return res
@@ -117,7 +122,7 @@ func loadDocument(res *Result, d document, opts Options) {
 	}
 	// Documents without apiVersion and kind are parsed in full too, so that a malformed
 	// document is reported rather than skipped as "not Kubernetes".
-	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) {
+	if h, ok := scanHeader(d.data); ok && !opts.FullMetadata && h.apiVersion != "" && h.kind != "" && !isWorkload(h.apiVersion, h.kind) && !isList(h.kind) && (opts.SkipIndexed || !snapshot.Indexed(h.apiVersion, h.kind, h.namespace, h.name)) {
 		res.Objects++
 		lines := map[string]int{"kind": h.kindLine, "metadata": h.metadataLine, "metadata.name": h.nameLine, "metadata.namespace": h.namespaceLine}
 		res.add(&target.Object{
@@ -251,24 +256,31 @@ func addObject(res *Result, d document, js []byte, loc target.Locator, dups []ta
 		Meta: target.Meta{
 			Name: h.Metadata.Name, Namespace: h.Metadata.Namespace,
 			Labels: h.Metadata.Labels, Annotations: h.Metadata.Annotations,
+			Controller: target.ControllerOf(h.Metadata.OwnerReferences),
 		},
 		Origin:     target.Origin{File: res.Name, Document: d.index, Template: helmSource(d.data), Locator: loc},
 		Duplicates: dups,
 	}
 	if !isWorkload(h.APIVersion, h.Kind) {
+		if !res.skipIndexed && snapshot.Indexed(h.APIVersion, h.Kind, h.Metadata.Namespace, h.Metadata.Name) {
+			typed, err := decodeIndexed(h.APIVersion, h.Kind, js)
+			if err != nil {
+				fail(lineOf(loc, ""), "%s %s: invalid %s: %v", h.Kind, h.Metadata.Name, h.Kind, err)
+				return
+			}
+			o.Typed = typed
+		}
 		res.add(&o)
 		return
 	}
-	meta, spec, err := podOf(h.Kind, js)
+	w, err := decodeWorkload(h.APIVersion, h.Kind, js)
 	if err != nil {
 		fail(lineOf(loc, ""), "%s %s: invalid %s: %v", h.Kind, h.Metadata.Name, h.Kind, err)
 		return
 	}
-	w := workloadKinds[h.Kind]
+	w.Object = o // the object as written (its apiVersion may be an old group's)
 	res.Workloads++
-	res.add(&target.Workload{
-		Object: o, PodMeta: meta, Spec: spec, SpecPath: w.specPath, PodMetaPath: w.metaPath,
-	})
+	res.add(w)
 }
 
 // itemDuplicates keeps the duplicate keys inside List item p, with paths relative to it.
