@@ -194,7 +194,11 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			if len(args) == 0 && len(dockerfiles) == 0 {
 				args = []string{"."}
 			}
-			r, err := flags.resolve(cmd, target.KindObject, target.KindWorkload, target.KindDockerfile, target.KindCluster)
+			kinds := []target.Kind{target.KindObject, target.KindWorkload, target.KindDockerfile, target.KindCluster}
+			if walk == manifest.Dockerfiles {
+				kinds = []target.Kind{target.KindDockerfile}
+			}
+			r, err := flags.resolve(cmd, kinds...)
 			if err != nil {
 				return err
 			}
