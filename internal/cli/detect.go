@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/detect"
 	"github.com/eksguard/eksguard/pkg/detect/input"
 	"github.com/eksguard/eksguard/pkg/detect/stream"
@@ -40,7 +41,7 @@ func loadDetectRules(files []string, noBuiltin bool) (*detect.Ruleset, error) {
 		}
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := bounded.ReadFile(f, detect.MaxRuleFileBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -292,7 +293,7 @@ func runDetect(ctx context.Context, cmd *cobra.Command, r *stream.Runner, args [
 	if listen != "" {
 		token := ""
 		if tokenFile != "" {
-			b, err := os.ReadFile(tokenFile)
+			b, err := bounded.ReadFile(tokenFile, 64<<10)
 			if err != nil {
 				return usageErr("--token-file: %v", err)
 			}

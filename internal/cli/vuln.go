@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/inventory/gobinary"
@@ -234,12 +235,9 @@ func readInventory(path string, stdin io.Reader) (*inventory.Inventory, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInventoryBytes+1))
+	data, err := bounded.ReadAll(r, maxInventoryBytes)
 	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxInventoryBytes {
-		return nil, fmt.Errorf("inventory over %d bytes", maxInventoryBytes)
+		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	var inv inventory.Inventory
 	if err := json.Unmarshal(data, &inv); err != nil {
