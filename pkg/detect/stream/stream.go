@@ -19,6 +19,11 @@ import (
 	"github.com/eksguard/eksguard/pkg/finding"
 )
 
+// MaxUndetected is how many records of an input whose source is detected may fail detection
+// before the rest of the input is skipped (a binary or unrelated file is one error, not one
+// per line).
+const MaxUndetected = 10
+
 // Alert is one rule firing on one event. Its strings are copies: it outlives the event.
 type Alert struct {
 	Rule   *detect.Rule
@@ -99,10 +104,15 @@ func (r *Runner) Read(name string, rd io.Reader) error {
 	r.init()
 	r.Stats.Inputs++
 	src := r.Source
+	unknown := 0
 	err := input.Split(rd, r.MaxRecord, func(rec []byte, line int) error {
 		if src == "" {
 			src = Detect(rec)
 			if src == "" {
+				unknown++
+				if unknown == MaxUndetected {
+					return fmt.Errorf("not read further: none of its first %d records is a Kubernetes audit event or a CloudTrail record", MaxUndetected)
+				}
 				r.bad(name, line, "cannot tell whether this is a Kubernetes audit event or a CloudTrail record (use --source)")
 				return nil
 			}
