@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -451,6 +452,15 @@ func newDetectFields() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "markdown" {
 				return usageErr("--format %q: want text or markdown", format)
+			}
+			if len(args) == 1 {
+				var names []string
+				for _, s := range stream.Sources() {
+					names = append(names, s.Name)
+				}
+				if !slices.Contains(names, args[0]) {
+					return usageErr("unknown source %q: want %s", args[0], strings.Join(names, " or "))
+				}
 			}
 			FieldTables(cmd.OutOrStdout(), format == "markdown", args)
 			return nil
