@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -88,7 +89,11 @@ To scan a manifest directory that is named "aws", write it as ./aws.`,
 			objErrs := a.addObjects(store)
 			t, errs := awssrc.Build(store, input)
 			if t == nil {
-				return usageErr("%s: %v", input, errs)
+				msgs := make([]string, len(errs))
+				for i, e := range errs {
+					msgs[i] = e.Error()
+				}
+				return usageErr("%s cannot be used: %s", input, strings.Join(msgs, "; "))
 			}
 			errs = append(errs, objErrs...)
 			settings := map[string]string{"cluster": t.Cluster, "region": t.Region, "scan-date": t.Taken.Format("2006-01-02")}
