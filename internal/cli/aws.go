@@ -63,7 +63,10 @@ profiles, SSO, IRSA, Pod Identity, instance role; the policy it needs is
 deploy/aws-readonly-policy.json), or reads a snapshot saved by "eksguard aws snapshot".
 A control whose call was denied is reported as "unknown: permission denied for <action>".
 
-To scan a manifest directory that is named "aws", write it as ./aws.`,
+To scan a manifest directory that is named "aws", write it as ./aws.
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it (unknown controls
+count at their rule's severity), 2 usage or input errors.`,
 		Example: "  eksguard scan aws --cluster prod --region eu-west-1\n  eksguard scan aws --snapshot prod-snapshot/ -f sarif",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
