@@ -180,12 +180,12 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			if listen != "" {
 				inputs = append(inputs, "webhook "+listen)
 			}
-			h := &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: inputs,
-				Settings: map[string]string{"rules": fmt.Sprintf("%d enabled of %d loaded", rs.Enabled(), len(rs.Rules)), "source": orAuto(source)}}
+			var ruleMetas []*rule.Meta
 			for _, r := range rs.Rules {
-				h.Rules = append(h.Rules, metas[r])
+				ruleMetas = append(ruleMetas, metas[r])
 			}
-			sort.Slice(h.Rules, func(i, j int) bool { return h.Rules[i].ID < h.Rules[j].ID })
+			h := newHeader(inputs, ruleMetas,
+				map[string]string{"rules": fmt.Sprintf("%d enabled of %d loaded", rs.Enabled(), len(rs.Rules)), "source": orAuto(source)})
 			if err := w.Begin(h); err != nil {
 				return err
 			}
@@ -240,8 +240,8 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			return exitFor(sum)
 		},
 	}
-	out.register(c)
-	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when an alert is at or above this severity: info, low, medium, high, critical, none")
+	out.registerFormats(c) // alerts are never exempted
+	failOnFlag(c, &failOn, "an alert")
 	c.Flags().StringArrayVar(&ruleFiles, "rules", nil, "also load this Falco rule file (repeatable; later files append to and override earlier ones)")
 	c.Flags().BoolVar(&noBuiltin, "no-builtin-rules", false, "do not load eksguard's built-in detection rules")
 	c.Flags().StringVar(&source, "source", "auto", "event source of every input: k8s_audit, aws_cloudtrail or auto (detected per input)")

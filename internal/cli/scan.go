@@ -33,10 +33,36 @@ type outputFlags struct {
 }
 
 func (o *outputFlags) register(c *cobra.Command) {
+	o.registerFormats(c)
+	c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
+}
+
+// registerFormats registers the output flags without --show-exempted, for commands whose
+// findings are never exempted.
+func (o *outputFlags) registerFormats(c *cobra.Command) {
 	c.Flags().StringVarP(&o.format, "format", "f", "table", "output format on stdout: "+strings.Join(report.Names(), ", "))
 	c.Flags().StringArrayVarP(&o.outputs, "output", "o", nil, "also write FORMAT=FILE (repeatable), e.g. -o sarif=eksguard.sarif")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour in the table format: auto (only on a terminal), always, never")
-	c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
+}
+
+// failOnFlag registers --fail-on (default low); what names what is counted ("a finding").
+func failOnFlag(c *cobra.Command, p *string, what string) {
+	c.Flags().StringVar(p, "fail-on", "low", "exit 1 when "+what+" is at or above this severity: info, low, medium, high, critical, none")
+}
+
+// newHeader starts a report header: the inputs, the rules' metadata sorted by ID, settings.
+func newHeader(inputs []string, metas []*rule.Meta, settings map[string]string) *report.Header {
+	sort.Slice(metas, func(i, j int) bool { return metas[i].ID < metas[j].ID })
+	return &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: inputs, Rules: metas, Settings: settings}
+}
+
+// metasOf returns the rules' metadata.
+func metasOf(rules []rule.Rule) []*rule.Meta {
+	out := make([]*rule.Meta, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, r.Meta())
+	}
+	return out
 }
 
 // outputs is the set of report writers of a run and the files they write to.
@@ -178,7 +204,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 	}
 	out.register(c)
 	c.AddCommand(newScanBinary())
-	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
+	failOnFlag(c, &failOn, "a finding")
 	c.Flags().StringVar(&pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
 	c.Flags().StringVar(&pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
 	c.Flags().StringVar(&cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
@@ -199,15 +225,9 @@ func exitFor(sum *report.Summary) error {
 }
 
 func header(inputs []string, rules []rule.Rule, s rule.Settings) *report.Header {
-	h := &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: inputs}
-	for _, r := range rules {
-		h.Rules = append(h.Rules, r.Meta())
-	}
-	sort.Slice(h.Rules, func(i, j int) bool { return h.Rules[i].ID < h.Rules[j].ID })
 	regs := "any (no allow-list: set allowedRegistries in .eksguard.yaml)"
 	if len(s.AllowedRegistries) > 0 {
 		regs = strings.Join(s.AllowedRegistries, ", ")
 	}
-	h.Settings = map[string]string{"pss-level": s.PSSLevel, "pss-version": s.PSSVersion, "allowed-registries": regs}
-	return h
+	return newHeader(inputs, metasOf(rules), map[string]string{"pss-level": s.PSSLevel, "pss-version": s.PSSVersion, "allowed-registries": regs})
 }

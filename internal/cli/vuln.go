@@ -43,7 +43,7 @@ func (v *vulnFlags) register(c *cobra.Command) {
 	c.Flags().StringSliceVar(&v.severity, "severity", nil, "report only these severities: unknown, low, medium, high, critical (default all)")
 	c.Flags().BoolVar(&v.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version published")
 	c.Flags().StringVar(&v.vexFile, "vex", "", "OpenVEX JSON file: not_affected and fixed statements suppress findings, with their reason")
-	c.Flags().StringVar(&v.failOn, "fail-on", "low", "exit 1 when a vulnerability is at or above this severity (unknown severities count): info, low, medium, high, critical, none")
+	failOnFlag(c, &v.failOn, "a vulnerability (unknown severity counts as critical)")
 }
 
 // input is one inventory to match and what it came from.
