@@ -134,29 +134,9 @@ func (r *Runner) Record(name string, line int, src string, rec []byte) error {
 	var emitErr error
 	switch src {
 	case k8saudit.SourceName:
-		err = r.k8s.Decode(rec, func(e *k8saudit.Event) error {
-			r.Stats.Events[src]++
-			for _, rule := range r.Rules.Candidates(src, e) {
-				if rule.Match(e) {
-					if emitErr = r.alert(rule, e, e.Subject(), name, line); emitErr != nil {
-						return emitErr
-					}
-				}
-			}
-			return nil
-		})
+		err = r.k8s.Decode(rec, evaluator[*k8saudit.Event](r, src, name, line, &emitErr))
 	case cloudtrail.SourceName:
-		err = r.ct.Decode(rec, func(e *cloudtrail.Event) error {
-			r.Stats.Events[src]++
-			for _, rule := range r.Rules.Candidates(src, e) {
-				if rule.Match(e) {
-					if emitErr = r.alert(rule, e, e.Subject(), name, line); emitErr != nil {
-						return emitErr
-					}
-				}
-			}
-			return nil
-		})
+		err = r.ct.Decode(rec, evaluator[*cloudtrail.Event](r, src, name, line, &emitErr))
 	default:
 		return fmt.Errorf("unknown source %q (want k8s_audit or aws_cloudtrail)", src)
 	}
@@ -167,6 +147,28 @@ func (r *Runner) Record(name string, line int, src string, rec []byte) error {
 		r.bad(name, line, err.Error())
 	}
 	return nil
+}
+
+// subjectEvent is a decoded event of either source.
+type subjectEvent interface {
+	detect.Event
+	Subject() finding.Subject
+}
+
+// evaluator returns the decoder callback that runs the source's candidate rules on each
+// event; an error from Emit is kept in *emitErr and stops the decoder.
+func evaluator[E subjectEvent](r *Runner, src, name string, line int, emitErr *error) func(E) error {
+	return func(e E) error {
+		r.Stats.Events[src]++
+		for _, rule := range r.Rules.Candidates(src, e) {
+			if rule.Match(e) {
+				if *emitErr = r.alert(rule, e, e.Subject(), name, line); *emitErr != nil {
+					return *emitErr
+				}
+			}
+		}
+		return nil
+	}
 }
 
 func (r *Runner) alert(rule *detect.Rule, ev detect.Event, subj finding.Subject, name string, line int) error {
