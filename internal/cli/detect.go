@@ -44,7 +44,7 @@ func loadDetectRules(files []string, noBuiltin bool) (*detect.Ruleset, error) {
 	for _, f := range files {
 		data, err := bounded.ReadFile(f, detect.MaxRuleFileBytes)
 		if err != nil {
-			return nil, err
+			return nil, usageErr("%v", err) // unreadable: an input error, not a rule error
 		}
 		l.Load(f, data)
 	}
@@ -422,10 +422,17 @@ func newDetectRules() *cobra.Command {
 		Short: "Check Falco rule files: syntax, fields, macros, lists, priorities, exceptions",
 		Long: `Lint loads the files in order (on top of the built-in rules unless --no-builtin-rules) and
 compiles every rule, enabled or not. Every error names the file and line. Rules for a source
-eksguard does not read (e.g. syscall) are listed as skipped, not errors.`,
+eksguard does not read (e.g. syscall) are listed as skipped, not errors.
+
+Exit status: 0 every rule compiles, 1 rule errors (listed), 2 usage errors or a file that
+cannot be read.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rs, err := loadDetectRules(args, noBuiltin)
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err // a file that cannot be read: exit 2
+			}
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return &exitError{code: ExitFindings}

@@ -150,6 +150,10 @@ func TestDetectRulesLintAndFields(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, bad+`:5: rule "r": unknown field "ka.nope"`) {
 		t.Errorf("exit %d out %s stderr %s", code, out, stderr)
 	}
+	missing := filepath.Join(dir, "missing.yaml")
+	if code, out, stderr = run(t, "", "detect", "rules", "lint", missing); code != 2 || !strings.Contains(stderr, missing) {
+		t.Errorf("missing file: exit %d out %s stderr %s", code, out, stderr)
+	}
 	code, out, _ = run(t, "", "detect", "rules", "lint", upstreamRules(t, "k8s_audit_rules.yaml"), upstreamRules(t, "aws_cloudtrail_rules.yaml"), upstreamRules(t, "falco_rules.yaml"))
 	if code != 0 || !strings.Contains(out, "skipped: source syscall is not loaded") || !strings.Contains(out, "ok: ") {
 		t.Errorf("exit %d out %s", code, out)
