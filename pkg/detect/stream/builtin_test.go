@@ -78,6 +78,13 @@ func builtinCases() []builtinCase {
 				obj{"types": []any{"api"}, "enabled": true}, obj{"types": []any{"audit", "authenticator"}, "enabled": false}}}})),
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "logging": obj{"clusterLogging": []any{
 				obj{"types": []any{"api", "audit"}, "enabled": true}}}}))},
+		// Entries after the second are judged too (up to five, one per log type).
+		{"EKS Cluster Logging Disabled", c,
+			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "logging": obj{"clusterLogging": []any{
+				obj{"types": []any{"api"}, "enabled": true}, obj{"types": []any{"audit"}, "enabled": true}, obj{"types": []any{"scheduler"}, "enabled": false}}}})),
+			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "logging": obj{"clusterLogging": []any{
+				obj{"types": []any{"api"}, "enabled": true}, obj{"types": []any{"audit"}, "enabled": true}, obj{"types": []any{"scheduler"}, "enabled": true},
+				obj{"types": []any{"authenticator"}, "enabled": true}, obj{"types": []any{"controllerManager"}, "enabled": true}}}}))},
 		{"EKS Cluster Endpoint Made Public", c,
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": true, "endpointPrivateAccess": true}})),
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": false, "endpointPrivateAccess": true}}))},
