@@ -913,12 +913,3 @@ func (r *Rule) Render(ev Event) (string, map[string]string) {
 	}
 	return b.String(), fields
 }
-
-// LoadFiles is a convenience: load named files in order and compile.
-func LoadFiles(sources []*Source, files map[string][]byte, order []string) (*Ruleset, error) {
-	l := NewLoader(sources...)
-	for _, name := range order {
-		l.Load(name, files[name])
-	}
-	return l.Compile()
-}
