@@ -122,14 +122,14 @@ func newAWS() *cobra.Command {
 that replaced it) as one JSON file under DIR, so that a reviewer without access can run
 "eksguard scan aws --snapshot DIR" offline. The files hold configuration (role trust and
 permission policies, repository policies, network layout), not secrets.`,
-		Example: "  eksguard aws snapshot --cluster prod --region eu-west-1 -o prod-snapshot",
+		Example: "  eksguard aws snapshot --cluster prod --region eu-west-1 --dir prod-snapshot",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usageErr("-o DIR is required")
+				return usageErr("--dir DIR is required")
 			}
 			if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
-				return usageErr("-o %s: directory is not empty", out)
+				return usageErr("--dir %s: directory is not empty", out)
 			}
 			s, err := a.fetch(cmd.Context())
 			if err != nil {
@@ -146,7 +146,11 @@ permission policies, repository policies, network layout), not secrets.`,
 		},
 	}
 	a.register(snap)
-	snap.Flags().StringVarP(&out, "output", "o", "", "directory to write (created; must be empty)")
+	snap.Flags().StringVarP(&out, "dir", "d", "", "directory to write (created; must be empty)")
+	// -o/--output names report files (FORMAT=FILE) everywhere else; kept hidden here for
+	// the command lines written before --dir.
+	snap.Flags().StringVarP(&out, "output", "o", "", "same as --dir")
+	snap.Flags().MarkHidden("output")
 	c.AddCommand(snap)
 	return c
 }
