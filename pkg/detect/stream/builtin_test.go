@@ -25,6 +25,13 @@ func builtinCases() []builtinCase {
 			// (aws-node, kube-proxy): the built-in exception.
 			kev(verb("create"), target("pods", "", "kube-system", ""), code(201), user("system:serviceaccount:kube-system:daemon-set-controller"),
 				reqObj(pod(privileged)), respName("aws-node-x7k2p"))},
+		// The GuardDuty runtime agent (an EKS add-on) in its own namespace, made by the
+		// DaemonSet controller on every new node; the same pod made by a person still alerts.
+		{"EKS Privileged Or Host Access Pod Created", k,
+			kev(verb("create"), target("pods", "", "amazon-guardduty", ""), code(201), user("kubernetes-admin", "system:masters"),
+				reqObj(pod(privileged)), respName("aws-guardduty-agent-x7k2p")),
+			kev(verb("create"), target("pods", "", "amazon-guardduty", ""), code(201), user("system:serviceaccount:kube-system:daemon-set-controller"),
+				reqObj(pod(privileged)), respName("aws-guardduty-agent-x7k2p"))},
 		{"EKS Privileged Or Host Access Pod Created", k,
 			createPod("shop", obj{"containers": ctrs(ctr("nginx:1.25", nil)), "volumes": []any{obj{"name": "h", "hostPath": obj{"path": "/"}}}}),
 			createPod("shop", obj{"containers": ctrs(ctr("nginx:1.25", nil)), "volumes": []any{obj{"name": "e", "emptyDir": obj{}}}})},
