@@ -189,6 +189,7 @@ errors (including no database: run 'eksguard db update' first).`,
 					continue
 				}
 				// A directory: every regular file that is a Go binary; others are not errors.
+				before := len(inputs)
 				werr := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 					if err != nil {
 						errs = append(errs, finding.InputError{Input: p, Message: err.Error()})
@@ -209,6 +210,9 @@ errors (including no database: run 'eksguard db update' first).`,
 				})
 				if werr != nil {
 					errs = append(errs, finding.InputError{Input: arg, Message: werr.Error()})
+				}
+				if len(inputs) == before { // say so rather than report an empty result
+					fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: %s: no Go binaries found\n", arg)
 				}
 			}
 			return v.run(cmd, inputs, errs, args)
