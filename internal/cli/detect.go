@@ -240,7 +240,7 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			return exitFor(sum)
 		},
 	}
-	out.registerFormats(c) // alerts are never exempted
+	out.registerAll(c, false) // alerts are never exempted
 	failOnFlag(c, &failOn, "an alert")
 	c.Flags().StringArrayVar(&ruleFiles, "rules", nil, "also load this Falco rule file (repeatable; later files append to and override earlier ones)")
 	c.Flags().BoolVar(&noBuiltin, "no-builtin-rules", false, "do not load eksguard's built-in detection rules")

@@ -268,3 +268,27 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+// falco-json holds alerts only: commands that report findings refuse it (it would be empty),
+// detect and report convert (of a saved detect report) offer it.
+func TestFalcoJSONOnlyForAlerts(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"scan", "-", "-f", "falco-json"},
+		{"scan", "-", "-o", "falco-json=" + filepath.Join(dir, "x.json")},
+		{"scan", "node", "--host-root", dir, "-f", "falco-json"},
+	} {
+		if code, _, stderr := run(t, privilegedPod, args...); code != ExitUsage || !strings.Contains(stderr, "detection alerts only") {
+			t.Errorf("%v: exit %d %s", args, code, stderr)
+		}
+	}
+	code, saved, stderr := run(t, execEvent, "detect", "-f", "json", "-")
+	if code != ExitFindings {
+		t.Fatalf("detect: exit %d %s", code, stderr)
+	}
+	report := write(t, dir, "alerts.json", saved)
+	code, out, stderr := run(t, "", "report", "convert", report, "-f", "falco-json")
+	if code != ExitClean || !strings.Contains(out, `"rule":"EKS Exec Or Attach Into Pod"`) {
+		t.Errorf("convert: exit %d out %s stderr %s", code, out, stderr)
+	}
+}

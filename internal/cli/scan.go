@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,19 +31,46 @@ type outputFlags struct {
 	outputs        []string
 	color          string
 	showSuppressed bool
+	formats        []string // the formats this command offers
 }
 
+// alertFormat writes detection alerts only: every other finding would be left out of it.
+const alertFormat = "falco-json"
+
+// register registers the output flags of a command that reports findings: every format but
+// the alert-only one, and --show-exempted.
 func (o *outputFlags) register(c *cobra.Command) {
+	for _, n := range report.Names() {
+		if n != alertFormat {
+			o.formats = append(o.formats, n)
+		}
+	}
 	o.registerFormats(c)
 	c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
 }
 
-// registerFormats registers the output flags without --show-exempted, for commands whose
-// findings are never exempted.
+// registerAll registers the output flags with every format, the alert-only one included,
+// and --show-exempted only when findings can be exempted.
+func (o *outputFlags) registerAll(c *cobra.Command, exempted bool) {
+	o.formats = report.Names()
+	o.registerFormats(c)
+	if exempted {
+		c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
+	}
+}
+
 func (o *outputFlags) registerFormats(c *cobra.Command) {
-	c.Flags().StringVarP(&o.format, "format", "f", "table", "output format on stdout: "+strings.Join(report.Names(), ", "))
+	c.Flags().StringVarP(&o.format, "format", "f", "table", "output format on stdout: "+strings.Join(o.formats, ", "))
 	c.Flags().StringArrayVarP(&o.outputs, "output", "o", nil, "also write FORMAT=FILE (repeatable), e.g. -o sarif=eksguard.sarif")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour in the table format: auto (only on a terminal), always, never")
+}
+
+// lookup finds a format this command offers.
+func (o *outputFlags) lookup(name string) (report.Format, error) {
+	if name == alertFormat && !slices.Contains(o.formats, name) {
+		return report.Format{}, fmt.Errorf("%s holds detection alerts only (eksguard detect); this command reports findings: use one of %s", name, strings.Join(o.formats, ", "))
+	}
+	return report.Lookup(name)
 }
 
 // failOnFlag registers --fail-on (default low); what names what is counted ("a finding").
@@ -93,7 +121,7 @@ func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
 		}
 		return nil, err
 	}
-	f, err := report.Lookup(o.format)
+	f, err := o.lookup(o.format)
 	if err != nil {
 		return fail(usageErr("--format: %v", err))
 	}
@@ -111,7 +139,7 @@ func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
 		if !ok || file == "" {
 			return fail(usageErr("--output %q: want FORMAT=FILE", spec))
 		}
-		of, err := report.Lookup(name)
+		of, err := o.lookup(name)
 		if err != nil {
 			return fail(usageErr("--output: %v", err))
 		}
