@@ -150,6 +150,9 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			if follow && (len(args) != 1 || args[0] == "-") {
 				return usageErr("--follow takes exactly one file")
 			}
+			if maxRecord <= 0 {
+				return usageErr("--max-record-bytes %d: want a positive number of bytes", maxRecord)
+			}
 			if (tlsCert == "") != (tlsKey == "") {
 				return usageErr("--tls-cert and --tls-key go together")
 			}

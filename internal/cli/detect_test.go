@@ -167,6 +167,9 @@ func TestDetectRulesLintAndFields(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "| `ka.req.pod.containers.image.repository` | string (list) |") || !strings.Contains(out, "| `ct.user.identitytype` |") {
 		t.Errorf("fields: exit %d", code)
 	}
+	if code, _, stderr = run(t, execEvent, "detect", "--max-record-bytes", "-1", "-"); code != 2 || !strings.Contains(stderr, "--max-record-bytes") {
+		t.Errorf("negative --max-record-bytes: exit %d %s", code, stderr)
+	}
 	if code, out, stderr = run(t, "", "detect", "fields", "syscall"); code != 2 || out != "" || !strings.Contains(stderr, `unknown source "syscall"`) {
 		t.Errorf("fields of an unknown source: exit %d out %q stderr %s", code, out, stderr)
 	}
