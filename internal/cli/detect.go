@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/detect"
@@ -124,7 +125,7 @@ func newDetect() *cobra.Command {
 		Short: "Run Falco-format detection rules over Kubernetes audit logs and CloudTrail",
 		Long: `Detect evaluates detection rules in Falco's rule format over Kubernetes audit events and
 CloudTrail records. eksguard's own rules are built in; add Falco rule files (for example
-k8s_audit_rules.yaml, aws_cloudtrail_rules.yaml) with --rules.
+k8s_audit_rules.yaml, aws_cloudtrail_rules.yaml) with --rules-file.
 
 A SOURCE is an audit log (JSON lines, one audit.k8s.io/v1 Event or EventList per line), a
 CloudTrail file ({"Records":[...]}), either gzip-compressed or not, a directory of them, or
@@ -133,7 +134,7 @@ given. --follow keeps reading a growing file; --listen serves the API server's a
 
 Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage, rule or input errors.`,
 		Example: "  eksguard detect /var/log/kubernetes/audit.log\n" +
-			"  eksguard detect --rules k8s_audit_rules.yaml --rules aws_cloudtrail_rules.yaml audit/ cloudtrail/\n" +
+			"  eksguard detect --rules-file k8s_audit_rules.yaml --rules-file aws_cloudtrail_rules.yaml audit/ cloudtrail/\n" +
 			"  eksguard detect -f falco-json --follow audit.log\n" +
 			"  eksguard detect --listen :9765 --tls-cert tls.crt --tls-key tls.key --token-file token",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -245,7 +246,15 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 	}
 	out.registerAll(c, false) // alerts are never exempted
 	failOnFlag(c, &failOn, "an alert")
-	c.Flags().StringArrayVar(&ruleFiles, "rules", nil, "also load this Falco rule file (repeatable; later files append to and override earlier ones)")
+	c.Flags().StringArrayVar(&ruleFiles, "rules-file", nil, "also load this Falco rule file (repeatable; later files append to and override earlier ones)")
+	// --rules selects rules by ID, area or tag in every scan command; here it was the rule
+	// file flag, and is still read as --rules-file (in order) for command lines written before.
+	c.Flags().SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "rules" {
+			name = "rules-file"
+		}
+		return pflag.NormalizedName(name)
+	})
 	c.Flags().BoolVar(&noBuiltin, "no-builtin-rules", false, "do not load eksguard's built-in detection rules")
 	c.Flags().StringVar(&source, "source", "auto", "event source of every input: k8s_audit, aws_cloudtrail or auto (detected per input)")
 	c.Flags().BoolVar(&follow, "follow", false, "keep reading the file as it grows (like tail -F), until interrupted")

@@ -89,8 +89,8 @@ func TestDetectFilesDirectoriesAndFormats(t *testing.T) {
 	os.MkdirAll(ctDir, 0o755)
 	gz(t, filepath.Join(ctDir, "111122223333_CloudTrail_us-east-1_20261126T1000Z.json.gz"), stopTrail)
 
-	code, out, stderr := run(t, "", "detect", "-f", "falco-json", "--rules", upstreamRules(t, "k8s_audit_rules.yaml"),
-		"--rules", upstreamRules(t, "aws_cloudtrail_rules.yaml"), audit, ctDir)
+	code, out, stderr := run(t, "", "detect", "-f", "falco-json", "--rules-file", upstreamRules(t, "k8s_audit_rules.yaml"),
+		"--rules", upstreamRules(t, "aws_cloudtrail_rules.yaml"), audit, ctDir) // the hidden alias still works
 	want := []string{"CloudTrail Logging Disabled", "Disallowed K8s User", "EKS CloudTrail Trail Stopped Or Deleted", "EKS Exec Or Attach Into Pod"}
 	if got := falcoLines(t, out); code != 1 || strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("exit %d, rules %q, want %q; stderr %s", code, got, want, stderr)
