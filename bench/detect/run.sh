@@ -84,8 +84,8 @@ bench() {
 }
 
 echo "== one core (GOMAXPROCS=1 ${PIN[*]}), median of $RUNS runs"
-bench k8s_audit "$CACHE/audit-$N.json" --rules "$RULES/k8s_audit_rules.yaml"
-bench cloudtrail "$CACHE/cloudtrail-$N.json" --rules "$RULES/aws_cloudtrail_rules.yaml"
+bench k8s_audit "$CACHE/audit-$N.json" --rules-file "$RULES/k8s_audit_rules.yaml"
+bench cloudtrail "$CACHE/cloudtrail-$N.json" --rules-file "$RULES/aws_cloudtrail_rules.yaml"
 
 echo "== peak RSS by stream length (audit events)"
 for n in $((N / 10)) $((N * 3 / 10)) "$N"; do
@@ -94,7 +94,7 @@ for n in $((N / 10)) $((N * 3 / 10)) "$N"; do
 		part=$CACHE/audit-$N-head-$n.json
 		[ -s "$part" ] || head -n "$n" "$CACHE/audit-$N.json" >"$part"
 	fi
-	r=($(run "$part" --rules "$RULES/k8s_audit_rules.yaml"))
+	r=($(run "$part" --rules-file "$RULES/k8s_audit_rules.yaml"))
 	awk -v n="$n" -v m="${r[3]}" 'BEGIN {printf "  %8d events: peak RSS %.1f MB\n", n, m / 1024}'
 done
 echo "Falco is not run: it is C++ built with git submodules and cannot be built here; Debian"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +63,10 @@ profiles, SSO, IRSA, Pod Identity, instance role; the policy it needs is
 deploy/aws-readonly-policy.json), or reads a snapshot saved by "eksguard aws snapshot".
 A control whose call was denied is reported as "unknown: permission denied for <action>".
 
-To scan a manifest directory that is named "aws", write it as ./aws.`,
+To scan a manifest directory that is named "aws", write it as ./aws.
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it (unknown controls
+count at their rule's severity), 2 usage or input errors.`,
 		Example: "  eksguard scan aws --cluster prod --region eu-west-1\n  eksguard scan aws --snapshot prod-snapshot/ -f sarif",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,7 +92,11 @@ To scan a manifest directory that is named "aws", write it as ./aws.`,
 			objErrs := a.addObjects(store)
 			t, errs := awssrc.Build(store, input)
 			if t == nil {
-				return usageErr("%s: %v", input, errs)
+				msgs := make([]string, len(errs))
+				for i, e := range errs {
+					msgs[i] = e.Error()
+				}
+				return usageErr("%s cannot be used: %s", input, strings.Join(msgs, "; "))
 			}
 			errs = append(errs, objErrs...)
 			settings := map[string]string{"cluster": t.Cluster, "region": t.Region, "scan-date": t.Taken.Format("2006-01-02")}
@@ -114,14 +122,14 @@ func newAWS() *cobra.Command {
 that replaced it) as one JSON file under DIR, so that a reviewer without access can run
 "eksguard scan aws --snapshot DIR" offline. The files hold configuration (role trust and
 permission policies, repository policies, network layout), not secrets.`,
-		Example: "  eksguard aws snapshot --cluster prod --region eu-west-1 -o prod-snapshot",
+		Example: "  eksguard aws snapshot --cluster prod --region eu-west-1 --dir prod-snapshot",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usageErr("-o DIR is required")
+				return usageErr("--dir DIR is required")
 			}
 			if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
-				return usageErr("-o %s: directory is not empty", out)
+				return usageErr("--dir %s: directory is not empty", out)
 			}
 			s, err := a.fetch(cmd.Context())
 			if err != nil {
@@ -138,7 +146,11 @@ permission policies, repository policies, network layout), not secrets.`,
 		},
 	}
 	a.register(snap)
-	snap.Flags().StringVarP(&out, "output", "o", "", "directory to write (created; must be empty)")
+	snap.Flags().StringVarP(&out, "dir", "d", "", "directory to write (created; must be empty)")
+	// -o/--output names report files (FORMAT=FILE) everywhere else; kept hidden here for
+	// the command lines written before --dir.
+	snap.Flags().StringVarP(&out, "output", "o", "", "same as --dir")
+	snap.Flags().MarkHidden("output")
 	c.AddCommand(snap)
 	return c
 }

@@ -51,7 +51,7 @@ func TestScanAWSLive(t *testing.T) {
 	judge(out)
 
 	snap := filepath.Join(dir, "snap")
-	code, _, errb = run(t, "", "aws", "snapshot", "--cluster", "shop", "--endpoint-url", srv.URL, "-o", snap)
+	code, _, errb = run(t, "", "aws", "snapshot", "--cluster", "shop", "--endpoint-url", srv.URL, "--dir", snap)
 	if code != ExitClean || !strings.Contains(errb, "saved") {
 		t.Fatalf("snapshot: exit %d %s", code, errb)
 	}
@@ -65,6 +65,7 @@ func TestScanAWSLive(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errb, `cluster "other" not found`) {
 		t.Errorf("unknown cluster: exit %d %s", code, errb)
 	}
+	// The hidden -o alias of --dir still works.
 	code, _, errb = run(t, "", "aws", "snapshot", "--cluster", "shop", "--endpoint-url", srv.URL, "-o", snap)
 	if code != ExitUsage || !strings.Contains(errb, "not empty") {
 		t.Errorf("snapshot into a full directory: exit %d %s", code, errb)

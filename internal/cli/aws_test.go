@@ -84,6 +84,18 @@ func TestScanAWSSnapshot(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errb, "snapshot") {
 		t.Errorf("missing snapshot: exit %d %s", code, errb)
 	}
+	// A snapshot whose manifest does not parse cannot be used at all: one plain message.
+	broken := filepath.Join(dir, "broken")
+	if err := os.MkdirAll(broken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "manifest.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errb = run(t, "", "scan", "aws", "--snapshot", broken)
+	if want := broken + " cannot be used: " + filepath.Join(broken, "manifest.json") + ": malformed snapshot file"; code != ExitUsage || !strings.Contains(errb, want) || strings.Contains(errb, "[") {
+		t.Errorf("broken manifest: exit %d %s", code, errb)
+	}
 	code, _, errb = run(t, "", "scan", "aws")
 	if code != ExitUsage || !strings.Contains(errb, "--cluster") {
 		t.Errorf("no cluster: exit %d %s", code, errb)

@@ -11,13 +11,16 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/detect"
 	"github.com/eksguard/eksguard/pkg/detect/input"
 	"github.com/eksguard/eksguard/pkg/detect/stream"
@@ -40,9 +43,9 @@ func loadDetectRules(files []string, noBuiltin bool) (*detect.Ruleset, error) {
 		}
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := bounded.ReadFile(f, detect.MaxRuleFileBytes)
 		if err != nil {
-			return nil, err
+			return nil, usageErr("%v", err) // unreadable: an input error, not a rule error
 		}
 		l.Load(f, data)
 	}
@@ -122,7 +125,7 @@ func newDetect() *cobra.Command {
 		Short: "Run Falco-format detection rules over Kubernetes audit logs and CloudTrail",
 		Long: `Detect evaluates detection rules in Falco's rule format over Kubernetes audit events and
 CloudTrail records. eksguard's own rules are built in; add Falco rule files (for example
-k8s_audit_rules.yaml, aws_cloudtrail_rules.yaml) with --rules.
+k8s_audit_rules.yaml, aws_cloudtrail_rules.yaml) with --rules-file.
 
 A SOURCE is an audit log (JSON lines, one audit.k8s.io/v1 Event or EventList per line), a
 CloudTrail file ({"Records":[...]}), either gzip-compressed or not, a directory of them, or
@@ -131,7 +134,7 @@ given. --follow keeps reading a growing file; --listen serves the API server's a
 
 Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage, rule or input errors.`,
 		Example: "  eksguard detect /var/log/kubernetes/audit.log\n" +
-			"  eksguard detect --rules k8s_audit_rules.yaml --rules aws_cloudtrail_rules.yaml audit/ cloudtrail/\n" +
+			"  eksguard detect --rules-file k8s_audit_rules.yaml --rules-file aws_cloudtrail_rules.yaml audit/ cloudtrail/\n" +
 			"  eksguard detect -f falco-json --follow audit.log\n" +
 			"  eksguard detect --listen :9765 --tls-cert tls.crt --tls-key tls.key --token-file token",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -147,6 +150,9 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			}
 			if follow && (len(args) != 1 || args[0] == "-") {
 				return usageErr("--follow takes exactly one file")
+			}
+			if maxRecord <= 0 {
+				return usageErr("--max-record-bytes %d: want a positive number of bytes", maxRecord)
 			}
 			if (tlsCert == "") != (tlsKey == "") {
 				return usageErr("--tls-cert and --tls-key go together")
@@ -178,12 +184,12 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			if listen != "" {
 				inputs = append(inputs, "webhook "+listen)
 			}
-			h := &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: inputs,
-				Settings: map[string]string{"rules": fmt.Sprintf("%d enabled of %d loaded", rs.Enabled(), len(rs.Rules)), "source": orAuto(source)}}
+			var ruleMetas []*rule.Meta
 			for _, r := range rs.Rules {
-				h.Rules = append(h.Rules, metas[r])
+				ruleMetas = append(ruleMetas, metas[r])
 			}
-			sort.Slice(h.Rules, func(i, j int) bool { return h.Rules[i].ID < h.Rules[j].ID })
+			h := newHeader(inputs, ruleMetas,
+				map[string]string{"rules": fmt.Sprintf("%d enabled of %d loaded", rs.Enabled(), len(rs.Rules)), "source": orAuto(source)})
 			if err := w.Begin(h); err != nil {
 				return err
 			}
@@ -238,9 +244,17 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			return exitFor(sum)
 		},
 	}
-	out.register(c)
-	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when an alert is at or above this severity: info, low, medium, high, critical, none")
-	c.Flags().StringArrayVar(&ruleFiles, "rules", nil, "also load this Falco rule file (repeatable; later files append to and override earlier ones)")
+	out.registerAll(c, false) // alerts are never exempted
+	failOnFlag(c, &failOn, "an alert")
+	c.Flags().StringArrayVar(&ruleFiles, "rules-file", nil, "also load this Falco rule file (repeatable; later files append to and override earlier ones)")
+	// --rules selects rules by ID, area or tag in every scan command; here it was the rule
+	// file flag, and is still read as --rules-file (in order) for command lines written before.
+	c.Flags().SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "rules" {
+			name = "rules-file"
+		}
+		return pflag.NormalizedName(name)
+	})
 	c.Flags().BoolVar(&noBuiltin, "no-builtin-rules", false, "do not load eksguard's built-in detection rules")
 	c.Flags().StringVar(&source, "source", "auto", "event source of every input: k8s_audit, aws_cloudtrail or auto (detected per input)")
 	c.Flags().BoolVar(&follow, "follow", false, "keep reading the file as it grows (like tail -F), until interrupted")
@@ -292,7 +306,7 @@ func runDetect(ctx context.Context, cmd *cobra.Command, r *stream.Runner, args [
 	if listen != "" {
 		token := ""
 		if tokenFile != "" {
-			b, err := os.ReadFile(tokenFile)
+			b, err := bounded.ReadFile(tokenFile, 64<<10)
 			if err != nil {
 				return usageErr("--token-file: %v", err)
 			}
@@ -420,10 +434,17 @@ func newDetectRules() *cobra.Command {
 		Short: "Check Falco rule files: syntax, fields, macros, lists, priorities, exceptions",
 		Long: `Lint loads the files in order (on top of the built-in rules unless --no-builtin-rules) and
 compiles every rule, enabled or not. Every error names the file and line. Rules for a source
-eksguard does not read (e.g. syscall) are listed as skipped, not errors.`,
+eksguard does not read (e.g. syscall) are listed as skipped, not errors.
+
+Exit status: 0 every rule compiles, 1 rule errors (listed), 2 usage errors or a file that
+cannot be read.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rs, err := loadDetectRules(args, noBuiltin)
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err // a file that cannot be read: exit 2
+			}
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return &exitError{code: ExitFindings}
@@ -450,6 +471,15 @@ func newDetectFields() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "markdown" {
 				return usageErr("--format %q: want text or markdown", format)
+			}
+			if len(args) == 1 {
+				var names []string
+				for _, s := range stream.Sources() {
+					names = append(names, s.Name)
+				}
+				if !slices.Contains(names, args[0]) {
+					return usageErr("unknown source %q: want %s", args[0], strings.Join(names, " or "))
+				}
 			}
 			FieldTables(cmd.OutOrStdout(), format == "markdown", args)
 			return nil

@@ -161,7 +161,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 	}
 	out.register(c)
 	c.Flags().Lookup("format").Usage += ", " + formatCycloneDX + " (SBOM)"
-	c.Flags().StringVar(&failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
+	failOnFlag(c, &failOn, "a finding")
 	c.Flags().StringVar(&cfgFile, "config", config.DefaultFile, "config file (exemptions, rule selection)")
 	c.Flags().StringSliceVar(&include, "rules", nil, "run only these rules: IDs, areas (image) or tags")
 	c.Flags().StringSliceVar(&exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")

@@ -31,7 +31,10 @@ the host root. A file or setting that cannot be read is reported as unknown, nev
 In a pod (deploy/node-daemonset.yaml), mount the host read-only at /host, run with hostPID and
 pass --host-root /host --proc /proc.
 
-To scan a manifest directory that is named "node", write it as ./node.`,
+To scan a manifest directory that is named "node", write it as ./node.
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it (unknown controls
+count at their rule's severity), 2 usage or input errors.`,
 		Example: "  eksguard scan node\n  eksguard scan node --host-root /host --proc /proc -f json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

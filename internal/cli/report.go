@@ -37,7 +37,7 @@ func newReport() *cobra.Command {
 			return w.Close()
 		},
 	}
-	out.register(convert)
+	out.registerAll(convert, true) // a saved detect report replays into falco-json too
 	c.AddCommand(convert)
 	return c
 }

@@ -65,9 +65,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "eksguard",
-		Short:         "Amazon EKS security best practices as software",
-		Long:          "eksguard checks Kubernetes manifests against the Amazon EKS security best practices, the CIS Amazon EKS Benchmark v1.8.0 and the Pod Security Standards.",
+		Use:   "eksguard",
+		Short: "Amazon EKS security best practices as software",
+		Long: `eksguard checks Kubernetes manifests, worker nodes and the AWS account around a cluster
+against the Amazon EKS security best practices, the CIS Amazon EKS Benchmark v1.8.0 and the
+Pod Security Standards, finds known vulnerabilities from an offline OSV database, and runs
+Falco-format detection rules over Kubernetes audit logs and CloudTrail.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       report.Version,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,13 +31,66 @@ type outputFlags struct {
 	outputs        []string
 	color          string
 	showSuppressed bool
+	formats        []string // the formats this command offers
 }
 
+// alertFormat writes detection alerts only: every other finding would be left out of it.
+const alertFormat = "falco-json"
+
+// register registers the output flags of a command that reports findings: every format but
+// the alert-only one, and --show-exempted.
 func (o *outputFlags) register(c *cobra.Command) {
-	c.Flags().StringVarP(&o.format, "format", "f", "table", "output format on stdout: "+strings.Join(report.Names(), ", "))
+	for _, n := range report.Names() {
+		if n != alertFormat {
+			o.formats = append(o.formats, n)
+		}
+	}
+	o.registerFormats(c)
+	c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
+}
+
+// registerAll registers the output flags with every format, the alert-only one included,
+// and --show-exempted only when findings can be exempted.
+func (o *outputFlags) registerAll(c *cobra.Command, exempted bool) {
+	o.formats = report.Names()
+	o.registerFormats(c)
+	if exempted {
+		c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
+	}
+}
+
+func (o *outputFlags) registerFormats(c *cobra.Command) {
+	c.Flags().StringVarP(&o.format, "format", "f", "table", "output format on stdout: "+strings.Join(o.formats, ", "))
 	c.Flags().StringArrayVarP(&o.outputs, "output", "o", nil, "also write FORMAT=FILE (repeatable), e.g. -o sarif=eksguard.sarif")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour in the table format: auto (only on a terminal), always, never")
-	c.Flags().BoolVar(&o.showSuppressed, "show-exempted", false, "list exempted findings in the table format")
+}
+
+// lookup finds a format this command offers.
+func (o *outputFlags) lookup(name string) (report.Format, error) {
+	if name == alertFormat && !slices.Contains(o.formats, name) {
+		return report.Format{}, fmt.Errorf("%s holds detection alerts only (eksguard detect); this command reports findings: use one of %s", name, strings.Join(o.formats, ", "))
+	}
+	return report.Lookup(name)
+}
+
+// failOnFlag registers --fail-on (default low); what names what is counted ("a finding").
+func failOnFlag(c *cobra.Command, p *string, what string) {
+	c.Flags().StringVar(p, "fail-on", "low", "exit 1 when "+what+" is at or above this severity: info, low, medium, high, critical, none")
+}
+
+// newHeader starts a report header: the inputs, the rules' metadata sorted by ID, settings.
+func newHeader(inputs []string, metas []*rule.Meta, settings map[string]string) *report.Header {
+	sort.Slice(metas, func(i, j int) bool { return metas[i].ID < metas[j].ID })
+	return &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: inputs, Rules: metas, Settings: settings}
+}
+
+// metasOf returns the rules' metadata.
+func metasOf(rules []rule.Rule) []*rule.Meta {
+	out := make([]*rule.Meta, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, r.Meta())
+	}
+	return out
 }
 
 // outputs is the set of report writers of a run and the files they write to.
@@ -67,7 +121,7 @@ func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
 		}
 		return nil, err
 	}
-	f, err := report.Lookup(o.format)
+	f, err := o.lookup(o.format)
 	if err != nil {
 		return fail(usageErr("--format: %v", err))
 	}
@@ -85,7 +139,7 @@ func (o *outputFlags) open(stdout io.Writer) (*outputs, error) {
 		if !ok || file == "" {
 			return fail(usageErr("--output %q: want FORMAT=FILE", spec))
 		}
-		of, err := report.Lookup(name)
+		of, err := o.lookup(name)
 		if err != nil {
 			return fail(usageErr("--output: %v", err))
 		}
@@ -111,7 +165,7 @@ type ruleFlags struct {
 }
 
 func (f *ruleFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
+	failOnFlag(c, &f.failOn, "a finding")
 	c.Flags().StringVar(&f.pssLevel, "pss-level", "baseline", "Pod Security Standards level: privileged (off), baseline, restricted")
 	c.Flags().StringVar(&f.pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
 	c.Flags().StringVar(&f.cfgFile, "config", config.DefaultFile, "config file (exemptions, allowed registries, rule selection)")
@@ -254,15 +308,9 @@ func exitFor(sum *report.Summary) error {
 }
 
 func header(inputs []string, rules []rule.Rule, s rule.Settings) *report.Header {
-	h := &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: inputs}
-	for _, r := range rules {
-		h.Rules = append(h.Rules, r.Meta())
-	}
-	sort.Slice(h.Rules, func(i, j int) bool { return h.Rules[i].ID < h.Rules[j].ID })
 	regs := "any (no allow-list: set allowedRegistries in .eksguard.yaml)"
 	if len(s.AllowedRegistries) > 0 {
 		regs = strings.Join(s.AllowedRegistries, ", ")
 	}
-	h.Settings = map[string]string{"pss-level": s.PSSLevel, "pss-version": s.PSSVersion, "allowed-registries": regs}
-	return h
+	return newHeader(inputs, metasOf(rules), map[string]string{"pss-level": s.PSSLevel, "pss-version": s.PSSVersion, "allowed-registries": regs})
 }

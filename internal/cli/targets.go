@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"io"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,7 +10,6 @@ import (
 	"github.com/eksguard/eksguard/pkg/config"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
-	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/pkg/scan"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -29,7 +27,7 @@ type targetFlags struct {
 
 func (f *targetFlags) register(c *cobra.Command) {
 	f.out.register(c)
-	c.Flags().StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, none")
+	failOnFlag(c, &f.failOn, "a finding")
 	c.Flags().StringVar(&f.cfgFile, "config", config.DefaultFile, "config file (exemptions, rule selection)")
 	c.Flags().StringSliceVar(&f.include, "rules", nil, "run only these rules: IDs, areas or tags (tag:cis)")
 	c.Flags().StringSliceVar(&f.exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
@@ -76,11 +74,7 @@ func (f *targetFlags) run(stdout io.Writer, p *prepared, input string, targets [
 		return err
 	}
 	defer w.Close()
-	h := &report.Header{Tool: report.Tool, Version: report.Version, Started: time.Now().UTC(), Inputs: []string{input}, Settings: settings}
-	for _, r := range p.rules {
-		h.Rules = append(h.Rules, r.Meta())
-	}
-	sort.Slice(h.Rules, func(i, j int) bool { return h.Rules[i].ID < h.Rules[j].ID })
+	h := newHeader([]string{input}, metasOf(p.rules), settings)
 	s := &scan.Targets{
 		Input: input, Targets: targets, Errors: errs,
 		Engine: engine.New(p.rules, rule.DefaultSettings(), p.exempter),

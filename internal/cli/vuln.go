@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/inventory/gobinary"
@@ -42,7 +43,7 @@ func (v *vulnFlags) register(c *cobra.Command) {
 	c.Flags().StringSliceVar(&v.severity, "severity", nil, "report only these severities: unknown, low, medium, high, critical (default all)")
 	c.Flags().BoolVar(&v.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version published")
 	c.Flags().StringVar(&v.vexFile, "vex", "", "OpenVEX JSON file: not_affected and fixed statements suppress findings, with their reason")
-	c.Flags().StringVar(&v.failOn, "fail-on", "low", "exit 1 when a vulnerability is at or above this severity (unknown severities count): info, low, medium, high, critical, none")
+	failOnFlag(c, &v.failOn, "a vulnerability (unknown severity counts as critical)")
 }
 
 // input is one inventory to match and what it came from.
@@ -188,6 +189,7 @@ errors (including no database: run 'eksguard db update' first).`,
 					continue
 				}
 				// A directory: every regular file that is a Go binary; others are not errors.
+				before := len(inputs)
 				werr := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 					if err != nil {
 						errs = append(errs, finding.InputError{Input: p, Message: err.Error()})
@@ -208,6 +210,9 @@ errors (including no database: run 'eksguard db update' first).`,
 				})
 				if werr != nil {
 					errs = append(errs, finding.InputError{Input: arg, Message: werr.Error()})
+				}
+				if len(inputs) == before { // say so rather than report an empty result
+					fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: %s: no Go binaries found\n", arg)
 				}
 			}
 			return v.run(cmd, inputs, errs, args)
@@ -234,12 +239,9 @@ func readInventory(path string, stdin io.Reader) (*inventory.Inventory, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInventoryBytes+1))
+	data, err := bounded.ReadAll(r, maxInventoryBytes)
 	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxInventoryBytes {
-		return nil, fmt.Errorf("inventory over %d bytes", maxInventoryBytes)
+		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	var inv inventory.Inventory
 	if err := json.Unmarshal(data, &inv); err != nil {

@@ -223,6 +223,13 @@ func TestVulnBadInput(t *testing.T) {
 	if !strings.Contains(errs, "warning") || !strings.Contains(errs, "db update") {
 		t.Fatalf("age warning: %d %s", code, errs)
 	}
+	// A directory without Go binaries: said, not a silent empty result.
+	noBins := t.TempDir()
+	write(t, noBins, "README", "not a binary")
+	code, _, errs = run(t, "", "scan", "binary", "--db", bad, noBins)
+	if code != 0 || !strings.Contains(errs, noBins+": no Go binaries found") {
+		t.Fatalf("directory without binaries: %d %s", code, errs)
+	}
 }
 
 func TestDBUpdateCLI(t *testing.T) {

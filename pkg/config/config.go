@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	kyaml "sigs.k8s.io/yaml"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -64,19 +65,17 @@ type Exemption struct {
 // Load reads a config file. A missing file at the default path is not an error.
 func Load(file string, explicit bool) (*Config, error) {
 	c := &Config{}
-	st, err := os.Stat(file)
+	// Bounded while reading, not by a prior Stat: a FIFO or device reports no size.
+	data, err := bounded.ReadFile(file, maxConfigBytes)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return c, nil
 		}
-		return nil, fmt.Errorf("config %s: %w", file, err)
-	}
-	if st.Size() > maxConfigBytes {
-		return nil, fmt.Errorf("config %s: over the %d-byte limit", file, maxConfigBytes)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
+		var tl *bounded.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, fmt.Errorf("config %s: over the %d-byte limit", file, maxConfigBytes)
+		}
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	if err := kyaml.UnmarshalStrict(data, c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", file, err)

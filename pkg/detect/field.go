@@ -7,7 +7,6 @@ package detect
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 )
 
@@ -130,16 +129,6 @@ func NewSource(name string, tables ...[]Field) *Source {
 
 // Field looks a field up by name.
 func (s *Source) Field(name string) *Field { return s.index[name] }
-
-// FieldNames lists the source's field names, sorted.
-func (s *Source) FieldNames() []string {
-	out := make([]string, 0, len(s.Fields))
-	for _, f := range s.Fields {
-		out = append(out, f.Name)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // bound is a field bound to its argument, ready to extract.
 type bound struct {

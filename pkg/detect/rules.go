@@ -11,7 +11,7 @@ import (
 
 // Limits on rule files.
 const (
-	maxRuleFileBytes = 16 << 20
+	MaxRuleFileBytes = 16 << 20
 	maxListItems     = 100000
 )
 
@@ -281,8 +281,8 @@ var knownKeys = map[string]map[string]bool{
 
 // Load reads one rule file. Errors are collected; Compile returns them all.
 func (l *Loader) Load(file string, data []byte) {
-	if len(data) > maxRuleFileBytes {
-		l.errf(file, 0, "rule file is %d bytes, over the %d limit", len(data), maxRuleFileBytes)
+	if len(data) > MaxRuleFileBytes {
+		l.errf(file, 0, "rule file is %d bytes, over the %d limit", len(data), MaxRuleFileBytes)
 		return
 	}
 	var doc yaml.Node
@@ -912,13 +912,4 @@ func (r *Rule) Render(ev Event) (string, map[string]string) {
 		b.WriteString(v)
 	}
 	return b.String(), fields
-}
-
-// LoadFiles is a convenience: load named files in order and compile.
-func LoadFiles(sources []*Source, files map[string][]byte, order []string) (*Ruleset, error) {
-	l := NewLoader(sources...)
-	for _, name := range order {
-		l.Load(name, files[name])
-	}
-	return l.Compile()
 }

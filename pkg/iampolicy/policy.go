@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/eksguard/eksguard/pkg/bounded"
 )
 
 // Bounds on untrusted documents. AWS's own limits are far lower (a managed policy is at most
@@ -65,7 +67,7 @@ func Parse(data []byte) (*Policy, error) {
 	if len(data) > MaxBytes {
 		return nil, fmt.Errorf("policy document is %d bytes, more than %d", len(data), MaxBytes)
 	}
-	if d := depth(data); d > MaxDepth {
+	if d := bounded.JSONDepth(data); d > MaxDepth {
 		return nil, fmt.Errorf("policy document is nested %d deep, more than %d", d, MaxDepth)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -125,33 +127,6 @@ func ParseEncoded(s string) (*Policy, error) {
 		s = d
 	}
 	return Parse([]byte(s))
-}
-
-// depth returns the deepest nesting of JSON arrays and objects, ignoring strings.
-func depth(data []byte) int {
-	d, max, inStr, esc := 0, 0, false, false
-	for _, c := range data {
-		switch {
-		case inStr:
-			if esc {
-				esc = false
-			} else if c == '\\' {
-				esc = true
-			} else if c == '"' {
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-		case c == '{' || c == '[':
-			d++
-			if d > max {
-				max = d
-			}
-		case c == '}' || c == ']':
-			d--
-		}
-	}
-	return max
 }
 
 func parseStatement(data json.RawMessage, budget *int) (Statement, error) {

@@ -92,8 +92,14 @@ func ECRMutableTags() rule.Rule {
 	}, Fn: func(c *check) {
 		for i := range c.repos() {
 			r := &c.a.Repositories.Repositories[i]
-			if r.ImageTagMutability == "MUTABLE" || r.ImageTagMutability == "" {
+			// IMMUTABLE_WITH_EXCLUSION passes (immutable but for the tags its filters name);
+			// MUTABLE_WITH_EXCLUSION is mutable but for the tags its filters name.
+			switch r.ImageTagMutability {
+			case "MUTABLE", "":
 				c.fail(repoSubject(r), c.a.Repositories.File, "Repositories[RepositoryName="+r.RepositoryName+"].ImageTagMutability", "tags are mutable", nil)
+			case "MUTABLE_WITH_EXCLUSION":
+				c.fail(repoSubject(r), c.a.Repositories.File, "Repositories[RepositoryName="+r.RepositoryName+"].ImageTagMutability",
+					"tags are mutable (MUTABLE_WITH_EXCLUSION: only the tags its exclusion filters name are immutable)", nil)
 			}
 		}
 	}}

@@ -102,13 +102,6 @@ func (s *splitter) atRecords() bool {
 	return false
 }
 
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
 func (s *splitter) run() error {
 	check := true // at the start, and after a Records file
 	for {

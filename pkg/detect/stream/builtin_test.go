@@ -25,6 +25,13 @@ func builtinCases() []builtinCase {
 			// (aws-node, kube-proxy): the built-in exception.
 			kev(verb("create"), target("pods", "", "kube-system", ""), code(201), user("system:serviceaccount:kube-system:daemon-set-controller"),
 				reqObj(pod(privileged)), respName("aws-node-x7k2p"))},
+		// The GuardDuty runtime agent (an EKS add-on) in its own namespace, made by the
+		// DaemonSet controller on every new node; the same pod made by a person still alerts.
+		{"EKS Privileged Or Host Access Pod Created", k,
+			kev(verb("create"), target("pods", "", "amazon-guardduty", ""), code(201), user("kubernetes-admin", "system:masters"),
+				reqObj(pod(privileged)), respName("aws-guardduty-agent-x7k2p")),
+			kev(verb("create"), target("pods", "", "amazon-guardduty", ""), code(201), user("system:serviceaccount:kube-system:daemon-set-controller"),
+				reqObj(pod(privileged)), respName("aws-guardduty-agent-x7k2p"))},
 		{"EKS Privileged Or Host Access Pod Created", k,
 			createPod("shop", obj{"containers": ctrs(ctr("nginx:1.25", nil)), "volumes": []any{obj{"name": "h", "hostPath": obj{"path": "/"}}}}),
 			createPod("shop", obj{"containers": ctrs(ctr("nginx:1.25", nil)), "volumes": []any{obj{"name": "e", "emptyDir": obj{}}}})},
@@ -43,12 +50,24 @@ func builtinCases() []builtinCase {
 		{"EKS aws-auth ConfigMap Changed", k,
 			kev(verb("patch"), target("configmaps", "", "kube-system", "aws-auth")),
 			kev(verb("get"), target("configmaps", "", "kube-system", "aws-auth"))},
+		// EKS's own control-plane users (here the KMS storage migrator, which rewrites every
+		// ConfigMap when envelope encryption is turned on) do normal work.
+		{"EKS aws-auth ConfigMap Changed", k,
+			kev(verb("update"), target("configmaps", "", "kube-system", "aws-auth"), user("kubernetes-admin", "system:masters")),
+			kev(verb("update"), target("configmaps", "", "kube-system", "aws-auth"), user("eks:kms-storage-migrator"))},
 		{"EKS Secret Read By Unusual Principal", k,
 			kev(verb("list"), target("secrets", "", "shop", ""), user("system:serviceaccount:shop:web")),
 			kev(verb("get"), target("secrets", "", "shop", "db"), user("system:node:ip-10-0-1-23.ec2.internal", "system:nodes"))},
 		{"EKS Anonymous Request Allowed", k,
 			kev(user("system:anonymous", "system:unauthenticated"), verb("list"), target("namespaces", "", "", ""), uri("/api/v1/namespaces")),
 			kev(user("system:anonymous", "system:unauthenticated"), verb("get"), target("", "", "", ""), uri("/version"))},
+		// system:public-info-viewer also grants /version/, and clients add query strings.
+		{"EKS Anonymous Request Allowed", k,
+			kev(user("system:anonymous", "system:unauthenticated"), verb("get"), target("", "", "", ""), uri("/versions")),
+			kev(user("system:anonymous", "system:unauthenticated"), verb("get"), target("", "", "", ""), uri("/version?timeout=32s"))},
+		{"EKS Anonymous Request Allowed", k,
+			kev(user("system:anonymous", "system:unauthenticated"), verb("get"), target("", "", "", ""), uri("/api")),
+			kev(user("system:anonymous", "system:unauthenticated"), verb("get"), target("", "", "", ""), uri("/version/"))},
 		{"EKS Service Account Token Created", k,
 			kev(verb("create"), target("serviceaccounts", "token", "shop", "web"), code(201)),
 			kev(verb("create"), target("serviceaccounts", "token", "shop", "web"), code(201), user("system:node:ip-10-0-1-23.ec2.internal", "system:nodes"))},
@@ -66,6 +85,13 @@ func builtinCases() []builtinCase {
 				obj{"types": []any{"api"}, "enabled": true}, obj{"types": []any{"audit", "authenticator"}, "enabled": false}}}})),
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "logging": obj{"clusterLogging": []any{
 				obj{"types": []any{"api", "audit"}, "enabled": true}}}}))},
+		// Entries after the second are judged too (up to five, one per log type).
+		{"EKS Cluster Logging Disabled", c,
+			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "logging": obj{"clusterLogging": []any{
+				obj{"types": []any{"api"}, "enabled": true}, obj{"types": []any{"audit"}, "enabled": true}, obj{"types": []any{"scheduler"}, "enabled": false}}}})),
+			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "logging": obj{"clusterLogging": []any{
+				obj{"types": []any{"api"}, "enabled": true}, obj{"types": []any{"audit"}, "enabled": true}, obj{"types": []any{"scheduler"}, "enabled": true},
+				obj{"types": []any{"authenticator"}, "enabled": true}, obj{"types": []any{"controllerManager"}, "enabled": true}}}}))},
 		{"EKS Cluster Endpoint Made Public", c,
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": true, "endpointPrivateAccess": true}})),
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": false, "endpointPrivateAccess": true}}))},
@@ -76,6 +102,9 @@ func builtinCases() []builtinCase {
 		{"EKS ECR Repository Or Policy Changed", c,
 			cev("SetRepositoryPolicy", src("ecr.amazonaws.com"), params(obj{"repositoryName": "shop/web", "policyText": "{}"})),
 			cev("PutImageTagMutability", src("ecr.amazonaws.com"), params(obj{"repositoryName": "shop/web", "imageTagMutability": "IMMUTABLE"}))},
+		{"EKS ECR Repository Or Policy Changed", c,
+			cev("PutImageTagMutability", src("ecr.amazonaws.com"), params(obj{"repositoryName": "shop/web", "imageTagMutability": "MUTABLE_WITH_EXCLUSION"})),
+			cev("PutImageTagMutability", src("ecr.amazonaws.com"), params(obj{"repositoryName": "shop/web", "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION"}))},
 		{"EKS IAM Access Key Created", c,
 			cev("CreateAccessKey", params(obj{"userName": "ci-bot"}), set("responseElements", obj{"accessKey": obj{"accessKeyId": "AKIAEXAMPLE", "userName": "ci-bot", "status": "Active"}})),
 			cev("ListAccessKeys", params(obj{"userName": "ci-bot"}))},

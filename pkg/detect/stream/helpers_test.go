@@ -168,11 +168,6 @@ func reqObj(o obj) func(obj) { return func(e obj) { e["requestObject"] = o } }
 func respName(n string) func(obj) {
 	return func(e obj) { e["responseObject"] = obj{"metadata": obj{"name": n}} }
 }
-func decision(d string) func(obj) {
-	return func(e obj) {
-		e["annotations"] = obj{"authorization.k8s.io/decision": d, "authorization.k8s.io/reason": ""}
-	}
-}
 
 // pod is a pod request object with containers given as image -> securityContext.
 func pod(spec obj) obj {

@@ -19,6 +19,11 @@ import (
 	"github.com/eksguard/eksguard/pkg/finding"
 )
 
+// MaxUndetected is how many records of an input whose source is detected may fail detection
+// before the rest of the input is skipped (a binary or unrelated file is one error, not one
+// per line).
+const MaxUndetected = 10
+
 // Alert is one rule firing on one event. Its strings are copies: it outlives the event.
 type Alert struct {
 	Rule   *detect.Rule
@@ -99,10 +104,15 @@ func (r *Runner) Read(name string, rd io.Reader) error {
 	r.init()
 	r.Stats.Inputs++
 	src := r.Source
+	unknown := 0
 	err := input.Split(rd, r.MaxRecord, func(rec []byte, line int) error {
 		if src == "" {
 			src = Detect(rec)
 			if src == "" {
+				unknown++
+				if unknown == MaxUndetected {
+					return fmt.Errorf("not read further: none of its first %d records is a Kubernetes audit event or a CloudTrail record", MaxUndetected)
+				}
 				r.bad(name, line, "cannot tell whether this is a Kubernetes audit event or a CloudTrail record (use --source)")
 				return nil
 			}
@@ -124,29 +134,9 @@ func (r *Runner) Record(name string, line int, src string, rec []byte) error {
 	var emitErr error
 	switch src {
 	case k8saudit.SourceName:
-		err = r.k8s.Decode(rec, func(e *k8saudit.Event) error {
-			r.Stats.Events[src]++
-			for _, rule := range r.Rules.Candidates(src, e) {
-				if rule.Match(e) {
-					if emitErr = r.alert(rule, e, e.Subject(), name, line); emitErr != nil {
-						return emitErr
-					}
-				}
-			}
-			return nil
-		})
+		err = r.k8s.Decode(rec, evaluator[*k8saudit.Event](r, src, name, line, &emitErr))
 	case cloudtrail.SourceName:
-		err = r.ct.Decode(rec, func(e *cloudtrail.Event) error {
-			r.Stats.Events[src]++
-			for _, rule := range r.Rules.Candidates(src, e) {
-				if rule.Match(e) {
-					if emitErr = r.alert(rule, e, e.Subject(), name, line); emitErr != nil {
-						return emitErr
-					}
-				}
-			}
-			return nil
-		})
+		err = r.ct.Decode(rec, evaluator[*cloudtrail.Event](r, src, name, line, &emitErr))
 	default:
 		return fmt.Errorf("unknown source %q (want k8s_audit or aws_cloudtrail)", src)
 	}
@@ -157,6 +147,28 @@ func (r *Runner) Record(name string, line int, src string, rec []byte) error {
 		r.bad(name, line, err.Error())
 	}
 	return nil
+}
+
+// subjectEvent is a decoded event of either source.
+type subjectEvent interface {
+	detect.Event
+	Subject() finding.Subject
+}
+
+// evaluator returns the decoder callback that runs the source's candidate rules on each
+// event; an error from Emit is kept in *emitErr and stops the decoder.
+func evaluator[E subjectEvent](r *Runner, src, name string, line int, emitErr *error) func(E) error {
+	return func(e E) error {
+		r.Stats.Events[src]++
+		for _, rule := range r.Rules.Candidates(src, e) {
+			if rule.Match(e) {
+				if *emitErr = r.alert(rule, e, e.Subject(), name, line); *emitErr != nil {
+					return *emitErr
+				}
+			}
+		}
+		return nil
+	}
 }
 
 func (r *Runner) alert(rule *detect.Rule, ev detect.Event, subj finding.Subject, name string, line int) error {

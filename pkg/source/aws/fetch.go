@@ -85,6 +85,14 @@ func Fetch(ctx context.Context, o Options) (Store, error) {
 			return nil, err
 		}
 	}
+	// Without credentials every call fails the same way: say so once rather than report
+	// every control unknown.
+	if cfg.Credentials == nil {
+		return nil, errors.New("no AWS credentials (environment, profile, SSO, IRSA, Pod Identity or instance role)")
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("no usable AWS credentials (environment, profile, SSO, IRSA, Pod Identity or instance role): %v", err)
+	}
 	var ep *string
 	if o.Endpoint != "" {
 		ep = aws.String(o.Endpoint)

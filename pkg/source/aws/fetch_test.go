@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -228,4 +229,18 @@ func TestMalformedSnapshotFiles(t *testing.T) {
 // checkAll runs every AWS rule (for the fuzz target).
 func checkAll(a *target.AWS) {
 	engine.New(awsrules.Rules(), rule.DefaultSettings(), nil).Check(context.Background(), a)
+}
+
+// With no credentials at all, Fetch fails once with a clear error instead of returning a
+// store in which every call failed.
+func TestNoCredentials(t *testing.T) {
+	none := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{}, errors.New("no EC2 IMDS role found")
+	})
+	for name, creds := range map[string]aws.CredentialsProvider{"failing": none, "absent": nil} {
+		_, err := Fetch(context.Background(), Options{Cluster: "prod", Config: &aws.Config{Region: "us-east-1", Credentials: creds}})
+		if err == nil || !strings.Contains(err.Error(), "AWS credentials") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }

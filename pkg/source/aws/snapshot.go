@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/target"
 )
@@ -139,17 +139,9 @@ func ReadDir(dir string) (Store, error) {
 			return fmt.Errorf("%s: more than %d files", dir, MaxFiles)
 		}
 		rel, _ := filepath.Rel(dir, p)
-		f, err := os.Open(p)
+		data, err := bounded.ReadFile(p, MaxFileBytes)
 		if err != nil {
 			return err
-		}
-		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-		if err != nil {
-			return fmt.Errorf("%s: %v", p, err)
-		}
-		if len(data) > MaxFileBytes {
-			return fmt.Errorf("%s: larger than %d bytes", p, MaxFileBytes)
 		}
 		s[filepath.ToSlash(rel)] = data
 		return nil

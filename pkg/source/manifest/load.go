@@ -18,6 +18,7 @@ import (
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/yaml"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/snapshot"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -199,7 +200,7 @@ func loadYAML(res *Result, d document, lim Limits, fail func(int, string, ...any
 // loadJSON reads a JSON document. JSON carries no useful line numbers for nested fields
 // through encoding/json, so a yaml.v3 tree gives positions for workloads only.
 func loadJSON(res *Result, d document, js []byte, lim Limits, fail func(int, string, ...any)) {
-	if depth := jsonDepth(js); depth > lim.MaxDepth {
+	if depth := bounded.JSONDepth(js); depth > lim.MaxDepth {
 		fail(d.startLine, "%v: more than %d levels", errDepth, lim.MaxDepth)
 		return
 	}
@@ -323,33 +324,6 @@ func lineOf(loc target.Locator, path string) int {
 	}
 	l, _ := loc.Line(path)
 	return l
-}
-
-// jsonDepth measures bracket nesting outside strings, without recursion.
-func jsonDepth(b []byte) int {
-	depth, max, inStr, esc := 0, 0, false, false
-	for _, c := range b {
-		switch {
-		case inStr:
-			if esc {
-				esc = false
-			} else if c == '\\' {
-				esc = true
-			} else if c == '"' {
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > max {
-				max = depth
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return max
 }
 
 // yamlErrorLine pulls "line N: " out of a yaml.v3 error and makes N 1-based: yaml.v3 counts

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/finding"
 )
 
@@ -169,12 +170,9 @@ func Read(in Input, stdin io.Reader, limit int64) ([]byte, error) {
 }
 
 func readAll(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
+	data, err := bounded.ReadAll(r, limit)
+	if _, ok := err.(*bounded.TooLargeError); ok {
 		return nil, fmt.Errorf("input is over the %d-byte limit", limit)
 	}
-	return data, nil
+	return data, err
 }

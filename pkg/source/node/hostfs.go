@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
@@ -167,14 +168,11 @@ func (h *hostFS) read(hostPath string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	data, err := bounded.ReadAll(f, limit)
+	if _, ok := err.(*bounded.TooLargeError); ok {
+		return nil, fmt.Errorf("%s: %w", hostPath, err)
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", hostPath, limit)
-	}
-	return data, nil
+	return data, err
 }
 
 // readDir lists a host directory's entry names (sorted), at most max.

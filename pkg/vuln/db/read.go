@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/eksguard/eksguard/pkg/bounded"
 	"github.com/eksguard/eksguard/pkg/vuln/osv"
 )
 
@@ -65,19 +66,12 @@ func isZip(path string) bool {
 }
 
 func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, osv.MaxRecordBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > osv.MaxRecordBytes {
+	data, err := bounded.ReadFile(path, osv.MaxRecordBytes)
+	var tl *bounded.TooLargeError
+	if errors.As(err, &tl) {
 		return nil, fmt.Errorf("%s: %w (limit %d bytes)", path, osv.ErrTooLarge, osv.MaxRecordBytes)
 	}
-	return data, nil
+	return data, err
 }
 
 func walkDir(root string, fn RecordFunc) error {

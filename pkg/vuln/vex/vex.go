@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
+
+	"github.com/eksguard/eksguard/pkg/bounded"
 )
 
 // MaxBytes bounds a VEX document.
@@ -68,17 +68,9 @@ var justifications = map[string]bool{
 
 // Load reads and validates a VEX document.
 func Load(path string) (*Document, error) {
-	f, err := os.Open(path)
+	data, err := bounded.ReadFile(path, MaxBytes)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("%s: VEX document over %d bytes", path, MaxBytes)
 	}
 	d, err := Parse(data)
 	if err != nil {
