@@ -24,6 +24,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/detect/stream"
 	"github.com/eksguard/eksguard/pkg/finding"
 )
@@ -36,13 +37,7 @@ const (
 
 func upstreamRules(t *testing.T, name string) string {
 	t.Helper()
-	for _, p := range []string{"../../../shared/reference/falco-upstream-rules", "/work/shared/reference/falco-upstream-rules"} {
-		if _, err := os.Stat(filepath.Join(p, name)); err == nil {
-			return filepath.Join(p, name)
-		}
-	}
-	t.Fatal("upstream Falco rules not found")
-	return ""
+	return testenv.Reference(t, filepath.Join("falco-upstream-rules", name))
 }
 
 func gz(t *testing.T, path, content string) string {

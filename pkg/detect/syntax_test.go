@@ -5,16 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/eksguard/eksguard/internal/testenv"
 	"go.yaml.in/yaml/v3"
 )
 
 // Every condition in every upstream Falco rule file, the syscall ones included, parses:
 // the grammar is the one the later syscall source needs too.
 func TestUpstreamConditionsParse(t *testing.T) {
-	dir := "../../../shared/reference/falco-upstream-rules"
-	if _, err := os.Stat(dir); err != nil {
-		dir = "/work/shared/reference/falco-upstream-rules"
-	}
+	dir := testenv.Reference(t, "falco-upstream-rules")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if len(files) < 5 {
 		t.Fatalf("upstream rule files not found in %s", dir)

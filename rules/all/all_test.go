@@ -11,6 +11,7 @@ import (
 
 	kyaml "sigs.k8s.io/yaml"
 
+	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/ref"
@@ -220,9 +221,9 @@ func TestPSSCoverage(t *testing.T) {
 // TestCISControls checks eksguard's CIS EKS v1.8.0 control list against the published
 // check list in ../shared/reference.
 func TestCISControls(t *testing.T) {
-	f, err := os.Open(filepath.Join(repoRoot, "..", "shared", "reference", "cis-eks", "eks-1.8.0-checks.tsv"))
+	f, err := os.Open(testenv.Reference(t, "cis-eks/eks-1.8.0-checks.tsv"))
 	if err != nil {
-		t.Skipf("CIS EKS reference list not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	published := map[string]bool{}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/ref"
 )
 
@@ -13,9 +14,9 @@ import (
 // (kube-bench's eks-1.8.0 node.yaml, flattened in ../shared/reference) has exactly one node
 // rule, and the rule's setting is the one the check list audits (flag and config path).
 func TestSection3Coverage(t *testing.T) {
-	f, err := os.Open("../../../shared/reference/cis-eks/eks-1.8.0-checks.tsv")
+	f, err := os.Open(testenv.Reference(t, "cis-eks/eks-1.8.0-checks.tsv"))
 	if err != nil {
-		t.Skipf("CIS EKS reference list not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	byControl := map[string][]string{}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/detect"
 	"github.com/eksguard/eksguard/pkg/detect/cloudtrail"
 	"github.com/eksguard/eksguard/pkg/detect/k8saudit"
@@ -18,27 +19,7 @@ import (
 // upstreamDir finds ../shared/reference/falco-upstream-rules next to the repository root.
 func upstreamDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			p := filepath.Join(d, "..", "shared", "reference", "falco-upstream-rules")
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-			break
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if _, err := os.Stat("/work/shared/reference/falco-upstream-rules"); err == nil {
-		return "/work/shared/reference/falco-upstream-rules"
-	}
-	t.Fatal("falco upstream rules not found at ../shared/reference/falco-upstream-rules")
-	return ""
+	return testenv.Reference(t, "falco-upstream-rules")
 }
 
 func upstream(t testing.TB, name string) []byte {
