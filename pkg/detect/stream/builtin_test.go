@@ -95,6 +95,10 @@ func builtinCases() []builtinCase {
 		{"EKS Cluster Endpoint Made Public", c,
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": true, "endpointPrivateAccess": true}})),
 			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": false, "endpointPrivateAccess": true}}))},
+		// Public access restricted to listed address blocks is CIS 5.4.1's remedy, not an exposure.
+		{"EKS Cluster Endpoint Made Public", c,
+			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24", "0.0.0.0/0"}}})),
+			cev("UpdateClusterConfig", src("eks.amazonaws.com"), params(obj{"name": "prod", "resourcesVpcConfig": obj{"endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24"}}}))},
 		{"EKS Access Entry Changed", c,
 			cev("AssociateAccessPolicy", src("eks.amazonaws.com"), params(obj{"name": "prod", "principalArn": "arn:aws:iam::111122223333:role/dev",
 				"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"})),
