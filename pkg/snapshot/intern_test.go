@@ -11,7 +11,9 @@ import (
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
-func same(a, b any) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
+func same(a, b any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
 
 // Objects that repeat label sets and RBAC rule lists share one copy; what rules read is
 // unchanged.
