@@ -158,6 +158,13 @@ func slim(obj runtime.Object, o *target.Object) {
 		}
 		o.Meta.Annotations = c
 	}
+	// A typed object decoded from the same text as its target's metadata holds equal label
+	// and annotation maps: keep one of each. (Unstructured objects build theirs on demand.)
+	if m, ok := obj.(metav1.Object); ok {
+		if _, u := obj.(*unstructured.Unstructured); !u {
+			o.Meta.Labels, o.Meta.Annotations = m.GetLabels(), m.GetAnnotations()
+		}
+	}
 }
 
 func (s *Snapshot) add(obj runtime.Object, o target.Object) {
@@ -165,8 +172,15 @@ func (s *Snapshot) add(obj runtime.Object, o target.Object) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sorted = false
-	ns := namespaceOf(o.Meta.Namespace)
 	o.Typed = nil // the item holds the typed object once
+	s.internObject(&o)
+	if m, ok := obj.(metav1.Object); ok {
+		if _, u := obj.(*unstructured.Unstructured); !u {
+			m.SetLabels(o.Meta.Labels)
+			m.SetAnnotations(o.Meta.Annotations)
+		}
+	}
+	ns := s.intern.str(namespaceOf(o.Meta.Namespace))
 	switch x := obj.(type) {
 	case *corev1.ServiceAccount:
 		s.serviceAccounts = append(s.serviceAccounts, &Item[*corev1.ServiceAccount]{Object: o, Obj: x, Namespace: ns})
@@ -183,15 +197,19 @@ func (s *Snapshot) add(obj runtime.Object, o target.Object) {
 			s.counts[KindAWSAuth]++
 		}
 	case *rbacv1.Role:
+		s.intern.rules(x.Rules)
 		s.roles = append(s.roles, &Item[*rbacv1.Role]{Object: o, Obj: x, Namespace: ns})
 		s.counts[KindRole]++
 	case *rbacv1.ClusterRole:
+		s.intern.rules(x.Rules)
 		s.clusterRoles = append(s.clusterRoles, &Item[*rbacv1.ClusterRole]{Object: o, Obj: x})
 		s.counts[KindClusterRole]++
 	case *rbacv1.RoleBinding:
+		s.intern.subjects(x.Subjects, &x.RoleRef)
 		s.roleBindings = append(s.roleBindings, &Item[*rbacv1.RoleBinding]{Object: o, Obj: x, Namespace: ns})
 		s.counts[KindRoleBinding]++
 	case *rbacv1.ClusterRoleBinding:
+		s.intern.subjects(x.Subjects, &x.RoleRef)
 		s.clusterRoleBindings = append(s.clusterRoleBindings, &Item[*rbacv1.ClusterRoleBinding]{Object: o, Obj: x})
 		s.counts[KindClusterRoleBinding]++
 	case *networkingv1.NetworkPolicy:
@@ -245,10 +263,28 @@ func (s *Snapshot) addWorkload(w *target.Workload) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.internObject(&p.Object)
+	p.Namespace = s.intern.str(p.Namespace)
+	p.Labels = s.intern.labels(p.Labels)
+	p.ServiceAccount = s.intern.str(p.ServiceAccount)
+	for i := range p.Ports {
+		p.Ports[i].Name = s.intern.str(p.Ports[i].Name)
+		p.Ports[i].Protocol = corev1.Protocol(s.intern.str(string(p.Ports[i].Protocol)))
+	}
 	s.sorted = false
 	s.pods = append(s.pods, p)
 	s.counts[KindWorkload]++
 	if w.Kind == "Pod" {
 		s.counts[KindPod]++
 	}
+}
+
+// internObject shares the object's names and label and annotation sets with the other
+// objects of the snapshot that repeat them. The caller holds s.mu.
+func (s *Snapshot) internObject(o *target.Object) {
+	in := &s.intern
+	o.APIVersion, o.Kind = in.str(o.APIVersion), in.str(o.Kind)
+	o.Meta.Name, o.Meta.Namespace, o.Meta.Controller = in.str(o.Meta.Name), in.str(o.Meta.Namespace), in.str(o.Meta.Controller)
+	o.Meta.Labels, o.Meta.Annotations = in.labels(o.Meta.Labels), in.labels(o.Meta.Annotations)
+	o.Origin.Template = in.str(o.Origin.Template)
 }

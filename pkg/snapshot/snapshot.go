@@ -118,6 +118,8 @@ type Snapshot struct {
 	bindings      []Binding
 	aggMemo       map[string][]Source
 	namespaceList []string
+
+	intern interner
 }
 
 type nsName struct{ ns, name string }

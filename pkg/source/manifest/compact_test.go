@@ -1,7 +1,10 @@
 package manifest
 
 import (
+	"strings"
 	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/eksguard/eksguard/pkg/target"
 )
@@ -36,4 +39,44 @@ func TestCompactOrigin(t *testing.T) {
 	if l, _ := cs.Locator.Line("metadata.name"); l != 26 {
 		t.Errorf("list item name at line %d, want 26", l)
 	}
+}
+
+// Objects of one shape share their list of paths; a key with a NUL in it, whose joined
+// paths equal another list's, does not take that list's positions.
+func TestCompactSharedPaths(t *testing.T) {
+	a := Load("a.yaml", []byte("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n"), Options{Limits: DefaultLimits()})
+	b := Load("b.yaml", []byte("\n\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n    name: b\n"), Options{Limits: DefaultLimits()})
+	la := CompactOrigin(a.Targets[0].(*target.Object).Origin, 4).Locator.(*flatLocator)
+	lb := CompactOrigin(b.Targets[0].(*target.Object).Origin, 4).Locator.(*flatLocator)
+	if la.paths != lb.paths {
+		t.Errorf("same shape, different path lists")
+	}
+	if l, c := lb.Line("metadata.name"); l != 6 || c != 5 {
+		t.Errorf("b metadata.name at %d:%d, want 6:5", l, c)
+	}
+	if l, c := la.Line("metadata.name"); l != 4 || c != 3 {
+		t.Errorf("a metadata.name at %d:%d, want 4:3", l, c)
+	}
+	x := sharedPaths([]string{"p", "q"})
+	y := sharedPaths([]string{"p\x00q"})
+	if i, ok := y.index("p\x00q"); x == y || len(y.paths) != 1 || !ok || i != 0 {
+		t.Errorf("NUL key shares the list of another shape: %v", y.paths)
+	}
+	// Positions that do not fit the packed form.
+	f := flatten(resolveDoc(t, "a: 1\nb: {"+strings.Repeat(" ", 5000)+"c: 2}\n"), 2_000_000, 4)
+	if f.wide == nil {
+		t.Errorf("column 5005 packed")
+	}
+	if l, c := f.Line("b.c"); l != 2_000_002 || c != 5005 {
+		t.Errorf("wide b.c at %d:%d", l, c)
+	}
+}
+
+func resolveDoc(t *testing.T, doc string) *yaml.Node {
+	t.Helper()
+	root, err := parseTree([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
