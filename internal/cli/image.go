@@ -22,6 +22,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/sbom"
 	"github.com/eksguard/eksguard/pkg/scan"
 	"github.com/eksguard/eksguard/pkg/target"
+	"github.com/eksguard/eksguard/pkg/vuln"
 	"github.com/eksguard/eksguard/rules/all"
 )
 
@@ -38,6 +39,7 @@ func newScanImage() *cobra.Command {
 		platform string
 		timeout  time.Duration
 		maxFile  int64
+		vdb      vulnDBFlags
 	)
 	c := &cobra.Command{
 		Use:   "image REF",
@@ -46,6 +48,11 @@ func newScanImage() *cobra.Command {
 merged virtual filesystem. REF is a registry reference (tag or digest; credentials from the docker
 config, and from ECR for *.dkr.ecr.<region>.amazonaws.com), oci:DIR (an OCI image layout),
 docker-archive:FILE (docker save output) or dir:ROOTFS (a root filesystem on disk).
+
+Vulnerabilities: the inventory is matched against the local vulnerability database (see 'eksguard
+db'), and each finding names the layer that added the package. Without a database the report says
+vulnerabilities were not checked (and so does stderr): run 'eksguard db update', or 'eksguard db
+import' offline.
 
 --format cyclonedx writes the package inventory as a CycloneDX 1.6 SBOM instead of the findings.
 
@@ -111,6 +118,27 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 				return err
 			}
 			defer w.Close()
+			vopts, err := vdb.options()
+			if err != nil {
+				return err
+			}
+			var vulns *vuln.Scanner
+			noVulns := ""
+			if !sbomStdout {
+				vulns, err = vuln.Open(vopts)
+				switch {
+				case vuln.IsNoDatabase(err):
+					noVulns = "not checked: " + err.Error()
+					fmt.Fprintln(cmd.ErrOrStderr(), "eksguard: vulnerabilities not checked:", err)
+				case err != nil:
+					return &exitError{code: ExitUsage, err: err}
+				default:
+					defer vulns.Close()
+					for _, w := range vulns.Warnings {
+						fmt.Fprintln(cmd.ErrOrStderr(), "eksguard: warning:", w)
+					}
+				}
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			run := &scan.Image{
@@ -122,6 +150,9 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 				Header:  header(args, imageRules, settings),
 				Expired: exempter.Expired(),
 				FailOn:  threshold,
+				Vulns:   vulns,
+				NoVulns: noVulns,
+				Notes:   cmd.ErrOrStderr(),
 			}
 			delete(run.Header.Settings, "pss-level")
 			delete(run.Header.Settings, "pss-version")
@@ -168,6 +199,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 	c.Flags().StringVar(&platform, "platform", "linux/amd64", "platform to pick from a multi-platform index: os/arch[/variant]")
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up on the image after this long")
 	c.Flags().Int64Var(&maxFile, "max-file-bytes", 64<<20, "largest file whose content analysers read (larger ones are listed as skipped)")
+	vdb.register(c)
 	return c
 }
 

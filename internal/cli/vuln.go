@@ -27,23 +27,62 @@ import (
 
 // vulnFlags are the flags of every command that matches vulnerabilities.
 type vulnFlags struct {
-	out           outputFlags
+	out    outputFlags
+	vulnDB vulnDBFlags
+	failOn string
+}
+
+// vulnDBFlags choose the database and filter its findings; `scan image` shares them.
+type vulnDBFlags struct {
 	dbDir         string
 	maxAge        time.Duration
 	severity      []string
 	ignoreUnfixed bool
 	vexFile       string
-	failOn        string
 }
 
 func (v *vulnFlags) register(c *cobra.Command) {
 	v.out.register(c)
+	v.vulnDB.register(c)
+	failOnFlag(c, &v.failOn, "a vulnerability (unknown severity counts as critical)")
+}
+
+func (v *vulnDBFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&v.dbDir, "db", "", "vulnerability database directory (default: the user cache directory's eksguard/db)")
 	c.Flags().DurationVar(&v.maxAge, "db-max-age", vuln.DefaultMaxAge, "warn when the database is older than this (0 never warns)")
-	c.Flags().StringSliceVar(&v.severity, "severity", nil, "report only these severities: unknown, low, medium, high, critical (default all)")
+	c.Flags().StringSliceVar(&v.severity, "severity", nil, "report only these vulnerability severities: unknown, low, medium, high, critical (default all)")
 	c.Flags().BoolVar(&v.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities with no fixed version published")
 	c.Flags().StringVar(&v.vexFile, "vex", "", "OpenVEX JSON file: not_affected and fixed statements suppress findings, with their reason")
-	failOnFlag(c, &v.failOn, "a vulnerability (unknown severity counts as critical)")
+}
+
+// options turns the flags into vuln.Options; errors are usage errors.
+func (v *vulnDBFlags) options() (vuln.Options, error) {
+	opts := vuln.Options{DBDir: v.dbDir, MaxAge: v.maxAge, IgnoreUnfixed: v.ignoreUnfixed}
+	if v.maxAge == 0 {
+		opts.MaxAge = -1
+	}
+	if len(v.severity) > 0 {
+		opts.Severities = map[finding.Severity]bool{}
+		for _, s := range v.severity {
+			if strings.EqualFold(strings.TrimSpace(s), "unknown") {
+				opts.Severities[finding.SeverityUnknown] = true
+				continue
+			}
+			sev, err := finding.ParseSeverity(s)
+			if err != nil || sev > finding.SeverityCritical {
+				return opts, usageErr("--severity %q: want unknown, low, medium, high or critical", s)
+			}
+			opts.Severities[sev] = true
+		}
+	}
+	if v.vexFile != "" {
+		doc, err := vex.Load(v.vexFile)
+		if err != nil {
+			return opts, usageErr("--vex: %v", err)
+		}
+		opts.VEX = doc
+	}
+	return opts, nil
 }
 
 // input is one inventory to match and what it came from.
@@ -63,34 +102,13 @@ func (v *vulnFlags) run(cmd *cobra.Command, inputs []vulnInput, inputErrs []find
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(100)
 	}
-	opts := vuln.Options{DBDir: v.dbDir, MaxAge: v.maxAge, IgnoreUnfixed: v.ignoreUnfixed}
-	if v.maxAge == 0 {
-		opts.MaxAge = -1
-	}
-	if len(v.severity) > 0 {
-		opts.Severities = map[finding.Severity]bool{}
-		for _, s := range v.severity {
-			if strings.EqualFold(strings.TrimSpace(s), "unknown") {
-				opts.Severities[finding.SeverityUnknown] = true
-				continue
-			}
-			sev, err := finding.ParseSeverity(s)
-			if err != nil || sev > finding.SeverityCritical {
-				return usageErr("--severity %q: want unknown, low, medium, high or critical", s)
-			}
-			opts.Severities[sev] = true
-		}
+	opts, err := v.vulnDB.options()
+	if err != nil {
+		return err
 	}
 	threshold, err := finding.ParseSeverity(v.failOn)
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
-	}
-	if v.vexFile != "" {
-		doc, err := vex.Load(v.vexFile)
-		if err != nil {
-			return usageErr("--vex: %v", err)
-		}
-		opts.VEX = doc
 	}
 	sc, err := vuln.Open(opts)
 	if err != nil {
@@ -111,10 +129,10 @@ func (v *vulnFlags) run(cmd *cobra.Command, inputs []vulnInput, inputErrs []find
 		Rules: []*rule.Meta{match.Meta},
 		Settings: map[string]string{
 			"vulnerability-db": fmt.Sprintf("%s (%d records, updated %s)", sc.DB.Path(), info.Records, info.Updated.Format(time.RFC3339)),
-			"ignore-unfixed":   fmt.Sprint(v.ignoreUnfixed),
+			"ignore-unfixed":   fmt.Sprint(v.vulnDB.ignoreUnfixed),
 		}}
-	if len(v.severity) > 0 {
-		h.Settings["severity"] = strings.Join(v.severity, ",")
+	if len(v.vulnDB.severity) > 0 {
+		h.Settings["severity"] = strings.Join(v.vulnDB.severity, ",")
 	}
 	if err := w.Begin(h); err != nil {
 		return err

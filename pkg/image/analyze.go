@@ -3,6 +3,7 @@ package image
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -15,6 +16,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/image/secret"
 	"github.com/eksguard/eksguard/pkg/imagefs"
 	"github.com/eksguard/eksguard/pkg/inventory"
+	"github.com/eksguard/eksguard/pkg/inventory/gobinary"
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
@@ -93,14 +95,16 @@ func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 		&fnAnalyzer{name: anGo, stream: true, wants: func(_ string, e *imagefs.Entry) bool {
 			return e.Mode&0111 != 0 && e.Size > 64<<10
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) {
-			bi, err := goBuildInfo(r)
-			if err == errNotGo {
+			// The path and layer are set when the inventory is collected; the
+			// analyser's errors are named by layer and entry already.
+			b, err := gobinary.ReadBinary(r, "", "")
+			if errors.Is(err, gobinary.ErrNotGo) {
 				return nil, nil
 			}
 			if err != nil {
 				return nil, err
 			}
-			return goPackages(bi, p), nil
+			return b.Packages, nil
 		}},
 		&fnAnalyzer{name: anNPM, wants: func(p string, e *imagefs.Entry) bool { return inNodeModules(p) },
 			read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.NPMPackage(r, p) }},

@@ -3,6 +3,8 @@ package scan
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/eksguard/eksguard/pkg/engine"
@@ -12,6 +14,8 @@ import (
 	"github.com/eksguard/eksguard/pkg/imagefs"
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/target"
+	"github.com/eksguard/eksguard/pkg/vuln"
+	"github.com/eksguard/eksguard/pkg/vuln/match"
 )
 
 // Image is a scan of one container image.
@@ -24,6 +28,13 @@ type Image struct {
 	Header  *report.Header
 	Expired []report.ExpiredExemption
 	FailOn  finding.Severity
+	// Vulns matches the image's inventory against the vulnerability database; when nil,
+	// NoVulns says why vulnerabilities were not checked (it goes into the report's settings
+	// as "vulnerabilities": a run without a database never looks like a clean one).
+	Vulns   *vuln.Scanner
+	NoVulns string
+	// Notes receives the matcher's notes (packages not matched and why), one line each.
+	Notes io.Writer
 }
 
 // Load opens and reads the image. A nil target comes with the error that prevented it.
@@ -47,6 +58,11 @@ func (s *Image) Run(ctx context.Context, w report.Writer) (*report.Summary, *tar
 	if t != nil {
 		s.describe(t)
 	}
+	var vulnFindings []finding.Finding
+	var vulnErr error
+	if t != nil {
+		vulnFindings, vulnErr = s.matchVulns(t)
+	}
 	if err := w.Begin(s.Header); err != nil {
 		return nil, nil, err
 	}
@@ -54,15 +70,27 @@ func (s *Image) Run(ctx context.Context, w report.Writer) (*report.Summary, *tar
 	if loadErr != nil {
 		sum.Errors = append(sum.Errors, finding.InputError{Input: s.Ref, Message: loadErr.Error()})
 	}
+	if vulnErr != nil {
+		sum.Errors = append(sum.Errors, finding.InputError{Input: s.Ref, Message: "vulnerability matching: " + vulnErr.Error()})
+	}
 	if t != nil {
 		for _, p := range t.FS.Problems {
 			sum.Errors = append(sum.Errors, finding.InputError{Input: s.Ref, Message: p.Error()})
 		}
 		fs := s.Engine.Check(ctx, t)
+		fs = append(fs, vulnFindings...)
 		r := engine.Result{Name: s.Ref, Findings: fs, Stats: engine.Stats{Files: 1}}
 		sum.Stats.Stats.Add(r.Stats)
 		if err := emitGroups(r, w, sum, s.FailOn); err != nil {
 			return nil, nil, err
+		}
+		// A vulnerability of unknown severity fails any threshold up to critical, as in
+		// `eksguard scan binary`.
+		for i := range vulnFindings {
+			f := &vulnFindings[i]
+			if f.Counts() && f.Status == finding.StatusFail && f.Severity == finding.SeverityUnknown && s.FailOn <= finding.SeverityCritical {
+				sum.Failed = true
+			}
 		}
 	}
 	sum.Stats.InputErrors = len(sum.Errors)
@@ -71,6 +99,58 @@ func (s *Image) Run(ctx context.Context, w report.Writer) (*report.Summary, *tar
 		return nil, nil, err
 	}
 	return sum, t, nil
+}
+
+// matchVulns matches the image's inventory and records in the header what was matched
+// against, or why nothing was.
+func (s *Image) matchVulns(t *target.Image) ([]finding.Finding, error) {
+	set := s.settings()
+	if s.Vulns == nil {
+		if s.NoVulns != "" && set != nil {
+			set["vulnerabilities"] = s.NoVulns
+		}
+		return nil, nil
+	}
+	if s.Header != nil && s.Header.Rule(match.RuleID) == nil {
+		s.Header.Rules = append(s.Header.Rules, match.Meta)
+	}
+	if set != nil {
+		info := s.Vulns.DB.Info()
+		set["vulnerabilities"] = fmt.Sprintf("matched against %s (%d records, updated %s)", s.Vulns.DB.Path(), info.Records, info.Updated.Format(time.RFC3339))
+		for _, w := range s.Vulns.Warnings {
+			set["vulnerability-db-warning"] = w
+		}
+	}
+	plat := match.Platform{GOOS: "linux"}
+	if os, arch, ok := strings.Cut(t.Platform, "/"); ok && os != "" {
+		plat.GOOS = os
+		plat.GOARCH, _, _ = strings.Cut(arch, "/")
+	}
+	rep, err := s.Vulns.ScanPlatform(t.Inventory, t.Subject(), plat)
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.Notes) > 0 {
+		if set != nil {
+			set["vulnerability-notes"] = strings.Join(rep.Notes, "; ")
+		}
+		if s.Notes != nil {
+			for _, n := range rep.Notes {
+				fmt.Fprintf(s.Notes, "eksguard: %s: %s\n", s.Ref, n)
+			}
+		}
+	}
+	return rep.Findings, nil
+}
+
+func (s *Image) settings() map[string]string {
+	if s.Header == nil {
+		return nil
+	}
+	if s.Header.Settings == nil {
+		s.Header.Settings = map[string]string{}
+	}
+	return s.Header.Settings
 }
 
 // describe adds what was scanned to the header's settings.

@@ -14,6 +14,7 @@
 package secret
 
 import (
+	"bytes"
 	"math"
 	"regexp"
 	"sort"
@@ -317,4 +318,138 @@ func mixedClasses(s string) int {
 
 func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// GitLabToken is a GitLab personal access token.
+const GitLabToken Kind = "GitLab token"
+
+// Found is a secret found in content, ready to report: its kind, the 1-based line it starts
+// on, and a preview that hides all but its first four characters.
+type Found struct {
+	Kind     Kind
+	Line     int
+	Redacted string
+}
+
+// MaxFoundPerKind bounds what Scan reports of one kind in one text.
+const MaxFoundPerKind = 20
+
+// scanHints tell, in one cheap pass or a few, whether a text can hold a shape in Scan:
+// case-sensitive substrings, without lower-casing the whole content.
+var scanHints = map[Kind]func([]byte) bool{
+	AWSAccessKeyID: anyOf("AKIA", "ASIA"),
+	AWSSecretKey:   anyOf("aws", "AWS", "Aws"),
+	PrivateKey:     anyOf("PRIVATE KEY"),
+	GitHubToken:    hasGitHubPrefix,
+	GitLabToken:    anyOf("glpat-"),
+	SlackToken:     anyOf("xox"),
+	SlackWebhook:   anyOf("hooks.slack.com"),
+	GCPAPIKey:      anyOf("AIza"),
+	GCPOAuthToken:  anyOf("ya29."),
+}
+
+func anyOf(subs ...string) func([]byte) bool {
+	bs := make([][]byte, len(subs))
+	for i, s := range subs {
+		bs[i] = []byte(s)
+	}
+	return func(text []byte) bool {
+		for _, b := range bs {
+			if bytes.Contains(text, b) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// hasGitHubPrefix finds gh[pousr]_ or github_pat_ in one pass over the "gh" pairs.
+func hasGitHubPrefix(text []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(text[i:], []byte("gh"))
+		if j < 0 {
+			return false
+		}
+		at := text[i+j:]
+		if len(at) >= 4 && at[3] == '_' && bytes.IndexByte([]byte("pousr"), at[2]) >= 0 || bytes.HasPrefix(at, []byte("github_pat_")) {
+			return true
+		}
+		i += j + 2
+	}
+}
+
+// scanPatterns are the shapes Scan looks for: the token shapes of Find, GitLab tokens, and
+// private keys only with a key body after the header.
+var scanPatterns = sync.OnceValue(func() []pattern {
+	var out []pattern
+	for _, p := range patterns() {
+		switch p.kind {
+		case Password, URLPassword:
+			continue // name=value and URL heuristics: for instructions, not whole files
+		case PrivateKey:
+			p.re = regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*([A-Za-z0-9+/=]{16})`)
+			p.group = 1
+		}
+		out = append(out, p)
+	}
+	return append(out, pattern{kind: GitLabToken, re: regexp.MustCompile(`\bglpat-[A-Za-z0-9_\-]{20,}`)})
+})
+
+// Scan finds secrets in content (a file, a configuration value) by their shape alone:
+// AWS access key IDs (AKIA, ASIA), AWS secret keys written beside their name, private keys with a body,
+// GitHub, GitLab, Slack and Google tokens, Slack webhooks. Unlike Find it makes no guess
+// from a name=value pair or a URL, and it skips the AWS documentation's example keys, so
+// large files of code and documentation give no false positives. At most MaxFoundPerKind
+// secrets of each kind are reported, in the order they appear.
+func Scan(text []byte) []Found {
+	type at struct {
+		off int
+		f   Found
+	}
+	var found []at
+	for _, p := range scanPatterns() {
+		if !scanHints[p.kind](text) {
+			continue
+		}
+		n := 0
+		for _, loc := range p.re.FindAllSubmatchIndex(text, 50*MaxFoundPerKind) {
+			s, e := loc[2*p.group], loc[2*p.group+1]
+			if s < 0 {
+				continue
+			}
+			v := string(text[s:e])
+			if p.kind == AWSAccessKeyID && !strings.HasPrefix(v, "AKIA") && !strings.HasPrefix(v, "ASIA") {
+				continue // unique IDs of users and roles (AIDA, AROA...) are not credentials
+			}
+			if strings.Contains(v, "EXAMPLE") {
+				continue // AKIAIOSFODNN7EXAMPLE and its secret key, in AWS documentation
+			}
+			if p.kind == AWSSecretKey && mixedClasses(v) < 3 {
+				continue // a hex digest, not a key
+			}
+			found = append(found, at{loc[0], Found{Kind: p.kind, Line: 1 + countNewlines(text[:loc[0]]), Redacted: Preview(v)}})
+			if n++; n == MaxFoundPerKind {
+				break
+			}
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].off < found[j].off })
+	out := make([]Found, len(found))
+	for i, a := range found {
+		out[i] = a.f
+	}
+	return out
+}
+
+// Preview shows the first four characters of a secret value and hides the rest (all of it
+// when the value has eight characters or fewer).
+func Preview(v string) string {
+	if len(v) <= 8 {
+		return "****"
+	}
+	return v[:4] + strings.Repeat("*", 8)
+}
+
+func countNewlines(b []byte) int {
+	return bytes.Count(b, []byte("\n"))
 }

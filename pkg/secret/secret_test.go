@@ -65,3 +65,58 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestScan(t *testing.T) {
+	text := "a=1\nkey: AKIAZ7QWERTYUIOPASD2\nexample AKIAIOSFODNN7EXAMPLE\n" +
+		"aws_secret_access_key = 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\n" +
+		"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n" +
+		"token ghp_abcdefghijklmnopqrstuvwxyz0123456789 xoxb-1234567890-abcdef\n" +
+		"gitlab glpat-abcdefghij0123456789\n"
+	got := Scan([]byte(text))
+	var kinds []string
+	for _, f := range got {
+		kinds = append(kinds, string(f.Kind))
+	}
+	want := "AWS access key ID,AWS secret access key,private key,GitHub token,Slack token,GitLab token"
+	if strings.Join(kinds, ",") != want {
+		t.Fatalf("got %s", strings.Join(kinds, ","))
+	}
+	if got[0].Line != 2 || got[0].Redacted != "AKIA********" || got[2].Line != 5 || got[2].Redacted != "b3Bl********" || got[5].Line != 8 {
+		t.Fatalf("%+v", got)
+	}
+	// Shapes only: none of these is a secret in a file's content.
+	for _, clean := range []string{
+		"-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n",
+		`const pemHeader = "-----BEGIN RSA PRIVATE KEY-----"` + "\n",
+		"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+		"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n",
+		"aws-sdk task 0123456789abcdef0123456789abcdef01234567\n", // a hex digest near "aws ... sk"
+		"password = S3cr3t-Passw0rd!\nurl = https://user:hunter2hunter2@example.com/\n",
+		"DB_PASSWORD=changeme\n",
+	} {
+		if got := Scan([]byte(clean)); len(got) != 0 {
+			t.Errorf("Scan(%q) = %+v, want nothing", clean, got)
+		}
+	}
+	// At most MaxFoundPerKind of one kind.
+	many := strings.Repeat("AKIAZ7QWERTYUIOPASD2\n", 3*MaxFoundPerKind)
+	if n := len(Scan([]byte(many))); n != MaxFoundPerKind {
+		t.Fatalf("%d found", n)
+	}
+	if Preview("short") != "****" || Preview("AKIAZ7QWERTYUIOPASD2") != "AKIA********" {
+		t.Fatal("preview")
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	f.Add([]byte("key: AKIAZ7QWERTYUIOPASD2\naws_secret_access_key = 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\n"))
+	f.Add([]byte("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n"))
+	f.Add([]byte("ghp_abcdefghijklmnopqrstuvwxyz0123456789 xoxb-1234567890-abcdef glpat-abcdefghij0123456789"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, s := range Scan(data) {
+			if s.Line < 1 || strings.Count(s.Redacted, "*") < 4 || len(s.Redacted) > 12 {
+				t.Fatalf("bad match %+v", s)
+			}
+		}
+	})
+}

@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/image/secret"
 	"github.com/eksguard/eksguard/pkg/ref"
 	"github.com/eksguard/eksguard/pkg/rule"
+	shared "github.com/eksguard/eksguard/pkg/secret"
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
@@ -50,9 +50,6 @@ func SecretInFile() rule.Rule {
 	}
 }
 
-// secretKey matches environment variable names that hold credentials.
-var secretKey = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)`)
-
 // SecretInConfig reports credentials in the image configuration: environment variables,
 // labels and the build history (ENV, ARG and RUN lines). Always redacted.
 func SecretInConfig() rule.Rule {
@@ -84,10 +81,10 @@ func SecretInConfig() rule.Rule {
 				path := fmt.Sprintf("config.Env[%d]", i)
 				before := len(out)
 				report(path, "environment variable "+k, v)
-				if len(out) == before && v != "" && secretKey.MatchString(k) && !strings.HasSuffix(strings.ToUpper(k), "_FILE") &&
+				if len(out) == before && v != "" && shared.SecretName(k) && !strings.HasSuffix(strings.ToUpper(k), "_FILE") &&
 					!strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "$") {
-					out = append(out, fail(m, im, path, fmt.Sprintf("environment variable %s holds a value (%s)", k, secret.Redact(v)),
-						map[string]string{"kind": "credential-named variable", "value": secret.Redact(v)}))
+					out = append(out, fail(m, im, path, fmt.Sprintf("environment variable %s holds a value (%s)", k, shared.Preview(v)),
+						map[string]string{"kind": "credential-named variable", "value": shared.Preview(v)}))
 				}
 			}
 			keys := make([]string, 0, len(im.Config.Labels))

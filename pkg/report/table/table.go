@@ -159,6 +159,9 @@ func (t *writer) End(s *report.Summary) error {
 		if regs := t.header.Settings["allowed-registries"]; strings.HasPrefix(regs, "any") {
 			fmt.Fprintf(t.w, "Image registries: %s.\n", regs)
 		}
+		if v := t.header.Settings["vulnerabilities"]; strings.HasPrefix(v, "not checked") {
+			fmt.Fprintf(t.w, "Vulnerabilities %s\n", report.Sanitize(v))
+		}
 	}
 	return t.w.Flush()
 }

@@ -1,7 +1,8 @@
-package image
+package gobinary
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,18 +44,26 @@ func TestGoBuildInfoStreaming(t *testing.T) {
 	mod := sentinel + "path\texample.com/app\nmod\texample.com/app\tv1.2.3\th1:x=\ndep\tgolang.org/x/text\tv0.14.0\th1:y=\n" + sentinel
 	// Past a 1 MiB chunk boundary, to exercise the overlap.
 	data := inlineBuildInfo(1<<20+16*3, "go1.22.4", mod)
-	bi, err := goBuildInfo(bytes.NewReader(data))
+	bi, err := buildInfo(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bi.GoVersion != "go1.22.4" || bi.Main.Path != "example.com/app" || len(bi.Deps) != 1 || bi.Deps[0].Version != "v0.14.0" {
 		t.Fatalf("%+v", bi)
 	}
-	ps := goPackages(bi, "/app")
-	if len(ps) != 3 || ps[2].Name != "stdlib" || ps[2].Version != "1.22.4" {
+	b, err := ReadBinary(bytes.NewReader(data), "/app", "sha256:01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := b.Packages
+	if len(ps) != 3 || ps[0].Name != "stdlib" || ps[0].Version != "1.22.4" || ps[1].Name != "example.com/app" || ps[2].Version != "v0.14.0" ||
+		ps[2].Path != "/app" || ps[2].Layer != "sha256:01" || ps[2].PURL != "pkg:golang/golang.org/x/text@v0.14.0" {
 		t.Fatalf("%+v", ps)
 	}
-	if _, err := goBuildInfo(bytes.NewReader([]byte("#!/bin/sh\necho hi\n"))); err != errNotGo {
+	if _, err := buildInfo(bytes.NewReader([]byte("#!/bin/sh\necho hi\n"))); err != ErrNotGo {
+		t.Fatalf("script: %v", err)
+	}
+	if _, err := ReadBinary(bytes.NewReader([]byte("#!/bin/sh\n")), "/x.sh", ""); !errors.Is(err, ErrNotGo) {
 		t.Fatalf("script: %v", err)
 	}
 }
@@ -72,9 +81,13 @@ func FuzzGoBuildInfo(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		bi, err := goBuildInfo(bytes.NewReader(b))
+		bin, err := ReadBinary(bytes.NewReader(b), "/x", "")
 		if err == nil {
-			goPackages(bi, "/x")
+			for _, p := range bin.Packages {
+				if p.Type != "golang" || p.Name == "" || p.Version == "" {
+					t.Fatalf("bad package %+v", p)
+				}
+			}
 		}
 	})
 }
