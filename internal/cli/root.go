@@ -81,5 +81,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	scan := newScan()
 	scan.AddCommand(newScanNode(), newScanAWS())
 	root.AddCommand(scan, newRules(), newReport(), newDB(), newDetect(), newAWS(), newImage(), newNetpol())
+	root.AddCommand(newCompliance())
 	return root
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/config"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
@@ -25,6 +26,7 @@ type targetFlags struct {
 	cfgFile string
 	include []string
 	exclude []string
+	comp    complianceFlag
 }
 
 func (f *targetFlags) register(c *cobra.Command) {
@@ -33,6 +35,7 @@ func (f *targetFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.cfgFile, "config", config.DefaultFile, "config file (exemptions, rule selection)")
 	c.Flags().StringSliceVar(&f.include, "rules", nil, "run only these rules: IDs, areas or tags (tag:cis)")
 	c.Flags().StringSliceVar(&f.exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+	f.comp.register(c)
 }
 
 // prepared is a selected rule set and its run settings.
@@ -40,10 +43,16 @@ type prepared struct {
 	rules    []rule.Rule
 	exempter *config.Exempter
 	failOn   finding.Severity
+	// bench is the --compliance view to add, nil for none.
+	bench *compliance.Benchmark
 }
 
 // prepare reads the config and selects the rules of the given target kind.
 func (f *targetFlags) prepare(cmd *cobra.Command, kind target.Kind) (*prepared, error) {
+	bench, err := f.comp.benchmark()
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := config.Load(f.cfgFile, cmd.Flags().Changed("config"))
 	if err != nil {
 		return nil, usageErr("%v", err)
@@ -66,7 +75,7 @@ func (f *targetFlags) prepare(cmd *cobra.Command, kind target.Kind) (*prepared, 
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	return &prepared{rules: rules, exempter: config.NewExempter(cfg, time.Now()), failOn: threshold}, nil
+	return &prepared{rules: rules, exempter: config.NewExempter(cfg, time.Now()), failOn: threshold, bench: bench}, nil
 }
 
 // run scans the targets and writes every requested output.
@@ -86,7 +95,12 @@ func (f *targetFlags) run(stdout io.Writer, p *prepared, input string, targets [
 		Engine: engine.New(p.rules, rule.DefaultSettings(), p.exempter),
 		Header: h, FailOn: p.failOn,
 	}
-	sum, err := s.Run(context.Background(), w)
+	var rw report.Writer = w
+	if p.bench != nil {
+		// Node and AWS rules read their whole target: a rule that ran evaluated it.
+		rw = scan.WithCompliance(w, p.bench, p.rules, nil)
+	}
+	sum, err := s.Run(context.Background(), rw)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
