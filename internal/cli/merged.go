@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,14 +220,39 @@ func subScan(cmd *cobra.Command, args []string) (*rjson.Document, error) {
 	return rjson.Read(&buf)
 }
 
-// readReport reads a saved JSON report.
+// maxReport bounds a saved report read by --from-report.
+const maxReport = 1 << 30
+
+// readReport reads a saved JSON report. A file holding several reports one after the other
+// (the log of the node DaemonSet, which scans again --every period) gives the last one.
 func readReport(file string) (*rjson.Document, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	d, err := rjson.Read(f)
+	data, err := io.ReadAll(io.LimitReader(f, maxReport+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	if len(data) > maxReport {
+		return nil, fmt.Errorf("%s: larger than %d bytes", file, maxReport)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var last json.RawMessage
+	for n := 1; ; n++ {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: report %d: not an eksguard JSON report: %v", file, n, err)
+		}
+		last = v
+	}
+	if last == nil {
+		return nil, fmt.Errorf("%s: empty", file)
+	}
+	d, err := rjson.Read(bytes.NewReader(last))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", file, err)
 	}

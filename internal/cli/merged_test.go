@@ -204,6 +204,17 @@ func TestComplianceFromReports(t *testing.T) {
 	if !nodes["n2"] {
 		t.Errorf("findings of n2 missing: %v", nodes)
 	}
+	// A DaemonSet log holds one report per period: the last one counts.
+	log := filepath.Join(dir, "daemonset.log")
+	r1, _ := os.ReadFile(n1)
+	r2, _ := os.ReadFile(n2)
+	os.WriteFile(log, append(r1, r2...), 0o644)
+	_, out, _ = run(t, "", "compliance", "cis-eks-1.8", "--from-report", log, "-f", "json")
+	check(t, "daemonset log", view(t, out), want{"3.2.1": compliance.Fail})
+	os.WriteFile(log, append(r1, r2[:len(r2)/2]...), 0o644)
+	if code, _, errb := run(t, "", "compliance", "cis-eks-1.8", "--from-report", log); code != ExitUsage || !strings.Contains(errb, "daemonset.log: report 2") {
+		t.Errorf("truncated log: exit %d %s", code, errb)
+	}
 	// A report and a live scan together.
 	code, out, _ := run(t, "", "compliance", "cis-eks-1.8", "--from-report", n2, "--aws-snapshot", good, "-f", "json", "--fail-on", "none")
 	if code != ExitClean {
