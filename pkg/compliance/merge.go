@@ -50,6 +50,10 @@ func Merge(b *Benchmark, views []*Report) (*Report, error) {
 					in = []InputResult{{Input: cd.Inputs[0], Status: o.Status, Reason: o.Reason}}
 				}
 				for _, r := range in {
+					if _, ok := rank[r.Status]; !ok {
+						// A saved report is untrusted: a status it should not hold decides nothing.
+						r = InputResult{Input: r.Input, Status: Unknown, Reason: fmt.Sprintf("a merged report gives the invalid status %.40q", r.Status)}
+					}
 					results[r.Input] = append(results[r.Input], r)
 				}
 			}

@@ -184,6 +184,13 @@ func TestMerge(t *testing.T) {
 	if _, err := compliance.Merge(b, []*compliance.Report{{Benchmark: "other"}}); err == nil {
 		t.Error("merged a view of another benchmark")
 	}
+	// A status a view should not hold decides nothing: unknown, never pass.
+	bogus := &compliance.Report{Benchmark: compliance.CISEKS, Sections: []compliance.Section{{ID: "3", Controls: []compliance.Control{{ID: "3.1.1", Status: "bogus",
+		Inputs: []compliance.InputResult{{Input: compliance.InputNode, Status: "bogus"}}}}}}}
+	m, _ = compliance.Merge(b, []*compliance.Report{bogus})
+	if got := byID(m)["3.1.1"]; got.Status != compliance.Unknown || !strings.Contains(got.Reason, "invalid status") {
+		t.Errorf("bogus status: %+v", got)
+	}
 	// A view written before controls carried their inputs still merges.
 	old := &compliance.Report{Benchmark: compliance.CISEKS, Sections: []compliance.Section{{ID: "4", Controls: []compliance.Control{{ID: "4.1.1", Status: compliance.Fail, Failures: 2}}}}}
 	m, _ = compliance.Merge(b, []*compliance.Report{old})
