@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/eksguard/eksguard/internal/awsfixture"
+	"github.com/eksguard/eksguard/internal/testbed"
 	"github.com/eksguard/eksguard/pkg/compliance"
 	awssrc "github.com/eksguard/eksguard/pkg/source/aws"
 	"github.com/eksguard/eksguard/pkg/target"
@@ -147,6 +148,15 @@ func TestComplianceMerged(t *testing.T) {
 		"--aws-snapshot", good, "-f", "json")
 	check(t, "aws-auth fails", view(t, out), want{"4.1.7": compliance.Fail})
 
+	// An input that cannot be read whole is listed and makes the run exit 2; the rest merges.
+	broken := t.TempDir()
+	write(t, broken, "bad.yaml", "kind: Pod\nmetadata: [\n")
+	code, out, _ = run(t, "", "compliance", "cis-eks-1.8", "--manifests", broken, "--aws-snapshot", good, "-f", "json")
+	if d := decode(t, out); code != ExitUsage || len(d.Summary.Errors) != 1 || !strings.Contains(d.Summary.Errors[0].Input, "bad.yaml") {
+		t.Errorf("broken manifest: exit %d, errors %+v", code, d.Summary.Errors)
+	}
+	check(t, "broken manifest", view(t, out), want{"2.1.1": compliance.Pass})
+
 	for _, bad := range [][]string{
 		{"compliance", "cis-eks-1.8"},
 		{"compliance", "cis-eks-9", "--host-root", node},
@@ -226,5 +236,31 @@ func TestComplianceFromReports(t *testing.T) {
 	os.WriteFile(junk, []byte(`{"tool":"other"}`), 0o644)
 	if code, _, errb := run(t, "", "compliance", "cis-eks-1.8", "--from-report", junk); code != ExitUsage || !strings.Contains(errb, "junk.json") {
 		t.Errorf("junk report: exit %d %s", code, errb)
+	}
+}
+
+// compliance --cluster scans a real API server next to an AWS snapshot and a node: the
+// aws-auth ConfigMap read from the cluster and the snapshot's authentication mode decide
+// 4.1.7 together.
+func TestComplianceLiveCluster(t *testing.T) {
+	bed := testbed.Start(t)
+	bed.InstallCRDs(t)
+	clusterFixtures(t, bed, "cli-compliance")
+	aa, err := os.ReadFile("../../rules/rbac/testdata/aws-auth-system-masters/pass/nodes-only.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bed.Apply(t, string(aa))
+	kc := testbed.Kubeconfig(t, bed.ScannerConfig(t), t.TempDir())
+	good, _, _ := snapshots(t)
+	code, out, errb := run(t, "", "compliance", "cis-eks-1.8", "--cluster", "--kubeconfig", kc, "--aws-snapshot", good,
+		"--host-root", hostTree(t, "base: bottlerocket"), "-f", "json")
+	if code != ExitFindings {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	c := view(t, out)
+	check(t, "live", c, want{"4.1.7": compliance.Pass, "4.2.1": compliance.Fail, "3.2.1": compliance.Pass, "2.1.1": compliance.Pass, "5.4.4": compliance.Manual})
+	if d := decode(t, out); d.Settings["cluster:cluster"] == "" || len(d.Summary.Errors) != 0 {
+		t.Errorf("settings %v errors %v", d.Settings, d.Summary.Errors)
 	}
 }
