@@ -53,7 +53,9 @@ Inputs (at least one; each may be given once, --manifests and --from-report repe
   --from-report FILE      a saved "-f json" report of scan, scan cluster, scan node, scan aws
 
 A saved report made with --compliance carries its own view; one made without it is judged
-from its rule list and findings (a listed rule with no finding passed).
+from its rule list and findings (a listed rule with no finding passed; rules that read given
+kinds of Kubernetes objects, such as RBAC, are not evaluated: save reports with --compliance).
+A file holding several reports one after the other (a DaemonSet log) gives the last one.
 
 The merged report is JSON-replayable with "eksguard report convert".
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage errors or
@@ -238,6 +240,15 @@ func readReport(file string) (*rjson.Document, error) {
 	if len(data) > maxReport {
 		return nil, fmt.Errorf("%s: larger than %d bytes", file, maxReport)
 	}
+	d, err := lastReport(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	return d, nil
+}
+
+// lastReport decodes the last of the JSON reports in data.
+func lastReport(data []byte) (*rjson.Document, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var last json.RawMessage
 	for n := 1; ; n++ {
@@ -245,23 +256,21 @@ func readReport(file string) (*rjson.Document, error) {
 		if err := dec.Decode(&v); err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, fmt.Errorf("%s: report %d: not an eksguard JSON report: %v", file, n, err)
+			return nil, fmt.Errorf("report %d: not an eksguard JSON report: %v", n, err)
 		}
 		last = v
 	}
 	if last == nil {
-		return nil, fmt.Errorf("%s: empty", file)
+		return nil, errors.New("empty")
 	}
-	d, err := rjson.Read(bytes.NewReader(last))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	return d, nil
+	return rjson.Read(bytes.NewReader(last))
 }
 
 // viewOf is the benchmark view of one report: its own when it was made with --compliance,
 // otherwise one judged from its rule list and findings (a rule it lists that has no finding
-// passed; rules eksguard no longer has are left out).
+// passed, when the report says it read what the rule reads: a node, an AWS account,
+// workloads; rules of RBAC and other object kinds are not evaluated, since such a report
+// does not record which kinds it read; rules eksguard no longer has are left out).
 func viewOf(b *compliance.Benchmark, d *rjson.Document) *compliance.Report {
 	for _, v := range d.Summary.Compliance {
 		if v != nil && v.Benchmark == b.Name {
@@ -279,11 +288,5 @@ func viewOf(b *compliance.Benchmark, d *rjson.Document) *compliance.Report {
 	for i := range d.Findings {
 		t.Observe(&d.Findings[i])
 	}
-	return t.Report(readAll{d.Summary.Stats.Objects + d.Summary.Stats.Workloads}, d.Summary.Stats.Objects)
+	return t.Report(compliance.Unrecorded{Workloads: d.Summary.Stats.Workloads}, d.Summary.Stats.Objects)
 }
-
-// readAll stands for what a saved report without a view read: it does not say which kinds,
-// so any kind counts as read when the run read anything.
-type readAll struct{ n int }
-
-func (r readAll) Count(string) int { return r.n }

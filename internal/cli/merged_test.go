@@ -214,6 +214,15 @@ func TestComplianceFromReports(t *testing.T) {
 	if !nodes["n2"] {
 		t.Errorf("findings of n2 missing: %v", nodes)
 	}
+	// A manifest report made without --compliance: workload rules count, rules of other
+	// kinds are not evaluated (the report does not say which kinds it read).
+	plain := save("plain.json", "scan", "../../rules/pod/testdata/privileged/fail/daemonset-privileged.yaml", "../../rules/rbac/testdata/cluster-admin-binding/pass", "-f", "json")
+	_, out, _ = run(t, "", "compliance", "cis-eks-1.8", "--from-report", plain, "-f", "json")
+	c = view(t, out)
+	check(t, "plain manifests", c, want{"4.2.1": compliance.Fail, "4.2.3": compliance.Pass, "4.1.3": compliance.NotEvaluated})
+	if r := c["4.1.3"].Reason; !strings.Contains(r, "scan again with --compliance") {
+		t.Errorf("4.1.3 reason %q", r)
+	}
 	// A DaemonSet log holds one report per period: the last one counts.
 	log := filepath.Join(dir, "daemonset.log")
 	r1, _ := os.ReadFile(n1)
@@ -263,4 +272,27 @@ func TestComplianceLiveCluster(t *testing.T) {
 	if d := decode(t, out); d.Settings["cluster:cluster"] == "" || len(d.Summary.Errors) != 0 {
 		t.Errorf("settings %v errors %v", d.Settings, d.Summary.Errors)
 	}
+}
+
+// FuzzLastReport reads untrusted --from-report files: an error or a report, never a panic,
+// and a report's compliance views merge.
+func FuzzLastReport(f *testing.F) {
+	f.Add([]byte(`{"tool":"eksguard","rules":[{"id":"node/kubelet-anonymous-auth"}],"findings":[],"summary":{"stats":{}}}`))
+	f.Add([]byte(`{"tool":"eksguard"} {"tool":"eksguard","findings":[{"ruleId":"x","status":"error","evidence":{"unknown":"why"}}],"summary":{"compliance":[{"benchmark":"cis-eks-1.8","sections":[{"controls":[{"id":"3.2.1","status":"zzz"}]}]}]}}`))
+	f.Add([]byte(`{"tool":"eksguard","rules":[null]}`))
+	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[`))
+	b, err := compliance.Lookup(compliance.CISEKS)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := lastReport(data)
+		if err != nil {
+			return
+		}
+		v := viewOf(b, d)
+		if _, err := compliance.Merge(b, []*compliance.Report{v}); err != nil && v.Benchmark == b.Name {
+			t.Fatal(err)
+		}
+	})
 }

@@ -223,9 +223,25 @@ func (t *Tracker) Observe(f *finding.Finding) {
 	}
 }
 
+// Unrecorded stands for what a saved report made without a compliance view read: it
+// counts workloads and objects, not the kinds of objects, so rules that read given kinds
+// (RBAC, network, identity) are not evaluated rather than passed.
+type Unrecorded struct{ Workloads int }
+
+// Count implements Inputs.
+func (u Unrecorded) Count(kind string) int {
+	if kind == "Workload" {
+		return u.Workloads
+	}
+	return 0
+}
+
 // evaluated says whether a rule had anything to read, and if not, what was missing.
 func evaluated(r rule.Rule, in Inputs, objects int) (bool, string) {
 	if ir, ok := r.(rule.Inputter); ok && len(ir.InputKinds()) > 0 {
+		if _, ok := in.(Unrecorded); ok {
+			return false, "the saved report does not record the kinds it read (" + strings.Join(plural(ir.InputKinds()), ", ") + "): scan again with --compliance"
+		}
 		for _, k := range ir.InputKinds() {
 			if in != nil && in.Count(k) > 0 {
 				return true, ""
