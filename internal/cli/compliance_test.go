@@ -81,7 +81,10 @@ func TestScanCompliance(t *testing.T) {
 	if got := c["4.2.1"]; got.Status != compliance.NotEvaluated || !strings.Contains(got.Reason, "no workloads") {
 		t.Errorf("4.2.1 with no workloads: %+v", got)
 	}
-	if got := c["4.1.7"]; got.Status != compliance.Manual || got.Reason == "" {
+	if got := c["4.3.1"]; got.Status != compliance.Manual || got.Reason == "" {
+		t.Errorf("4.3.1: %+v", got)
+	}
+	if got := c["4.1.7"]; got.Status != compliance.NotEvaluated || !strings.Contains(got.Reason, "run eksguard scan aws") {
 		t.Errorf("4.1.7: %+v", got)
 	}
 	var chain string

@@ -84,5 +84,6 @@ Falco-format detection rules over Kubernetes audit logs and CloudTrail.`,
 	scan := newScan()
 	scan.AddCommand(newScanNode(), newScanAWS())
 	root.AddCommand(scan, newRules(), newReport(), newDB(), newDetect(), newAWS(), newImage(), newNetpol())
+	root.AddCommand(newCompliance())
 	return root
 }

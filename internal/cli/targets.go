@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/config"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
@@ -23,6 +24,7 @@ type targetFlags struct {
 	cfgFile string
 	include []string
 	exclude []string
+	comp    complianceFlag
 }
 
 func (f *targetFlags) register(c *cobra.Command) {
@@ -31,6 +33,7 @@ func (f *targetFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.cfgFile, "config", config.DefaultFile, "config file (exemptions, rule selection)")
 	c.Flags().StringSliceVar(&f.include, "rules", nil, "run only these rules: IDs, areas or tags (tag:cis)")
 	c.Flags().StringSliceVar(&f.exclude, "skip-rules", nil, "leave out these rules: IDs, areas or tags")
+	f.comp.register(c)
 }
 
 // prepared is a selected rule set and its run settings.
@@ -38,10 +41,16 @@ type prepared struct {
 	rules    []rule.Rule
 	exempter *config.Exempter
 	failOn   finding.Severity
+	// bench is the --compliance view to add, nil for none.
+	bench *compliance.Benchmark
 }
 
 // prepare reads the config and selects the rules of the given target kind.
 func (f *targetFlags) prepare(cmd *cobra.Command, kind target.Kind) (*prepared, error) {
+	bench, err := f.comp.benchmark()
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := config.Load(f.cfgFile, cmd.Flags().Changed("config"))
 	if err != nil {
 		return nil, usageErr("%v", err)
@@ -64,7 +73,7 @@ func (f *targetFlags) prepare(cmd *cobra.Command, kind target.Kind) (*prepared, 
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	return &prepared{rules: rules, exempter: config.NewExempter(cfg, time.Now()), failOn: threshold}, nil
+	return &prepared{rules: rules, exempter: config.NewExempter(cfg, time.Now()), failOn: threshold, bench: bench}, nil
 }
 
 // run scans the targets and writes every requested output.
@@ -80,7 +89,12 @@ func (f *targetFlags) run(stdout io.Writer, p *prepared, input string, targets [
 		Engine: engine.New(p.rules, rule.DefaultSettings(), p.exempter),
 		Header: h, FailOn: p.failOn,
 	}
-	sum, err := s.Run(context.Background(), w)
+	var rw report.Writer = w
+	if p.bench != nil {
+		// Node and AWS rules read their whole target: a rule that ran evaluated it.
+		rw = scan.WithCompliance(w, p.bench, p.rules, nil)
+	}
+	sum, err := s.Run(context.Background(), rw)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}

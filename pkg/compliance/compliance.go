@@ -10,6 +10,12 @@
 //   - not-evaluated: no rule for it ran, or the input held nothing its rules read;
 //   - manual: the benchmark leaves it to an assessor, and no rule covers it;
 //   - pass: its rules ran on input they read, and found nothing.
+//
+// A control that several inputs feed (CIS EKS 4.1.7: the aws-auth ConfigMap and the
+// cluster's authentication mode) fails if any input fails, is unknown if any is unknown and
+// none fails, and passes only when every input that feeds it passed; otherwise it is not
+// evaluated, naming the input still to scan. Merge combines the views of runs on different
+// inputs (a node scan from a DaemonSet, an AWS snapshot, a cluster scan) the same way.
 package compliance
 
 import (
@@ -48,6 +54,16 @@ type Control struct {
 	// Failures counts failing findings; Exempted those an exemption matched.
 	Failures int `json:"failures,omitempty"`
 	Exempted int `json:"exempted,omitempty"`
+	// Inputs are the results of each input that feeds the control (a worker node, the
+	// Kubernetes objects, the AWS account), which a merged report combines.
+	Inputs []InputResult `json:"inputs,omitempty"`
+}
+
+// InputResult is what one input says of a control.
+type InputResult struct {
+	Input  Input  `json:"input"`
+	Status Status `json:"status"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Section is one section of a benchmark.
@@ -97,6 +113,8 @@ type ControlDef struct {
 	// Manual is the reason an assessor must judge the control, when the benchmark says
 	// so; eksguard rules that reference it still decide its status when they run.
 	Manual string
+	// Inputs are the inputs whose rules evaluate the control; none: only an assessor can.
+	Inputs []Input
 }
 
 // SectionDef is a section of a benchmark.
@@ -151,6 +169,8 @@ type Tracker struct {
 	rules map[string][]rule.Rule // control -> rules that reference it
 	mu    sync.Mutex
 	stats map[string]*ruleStats // rule -> what it found
+	// scanned are the inputs the run read: those of its rules' target kinds.
+	scanned map[Input]bool
 }
 
 type ruleStats struct {
@@ -160,8 +180,11 @@ type ruleStats struct {
 
 // NewTracker prepares a report of benchmark b over the rules a run evaluates.
 func NewTracker(b *Benchmark, rules []rule.Rule) *Tracker {
-	t := &Tracker{b: b, rules: map[string][]rule.Rule{}, stats: map[string]*ruleStats{}}
+	t := &Tracker{b: b, rules: map[string][]rule.Rule{}, stats: map[string]*ruleStats{}, scanned: map[Input]bool{}}
 	for _, r := range rules {
+		if in := InputOf(r.Meta().Target); in != "" {
+			t.scanned[in] = true
+		}
 		for _, rf := range r.Meta().References {
 			if rf.Kind == b.Kind {
 				t.rules[rf.ID] = append(t.rules[rf.ID], r)
@@ -188,7 +211,11 @@ func (t *Tracker) Observe(f *finding.Finding) {
 		s.exempted++
 	case f.Status == finding.StatusError:
 		if s.errors == 0 {
-			s.firstError = f.Subject.String() + ": " + f.Message
+			why := f.Message
+			if rule.IsUnknown(f) {
+				why = f.Evidence["unknown"]
+			}
+			s.firstError = f.Subject.String() + ": " + why
 		}
 		s.errors++
 	case f.Counts():
@@ -196,9 +223,25 @@ func (t *Tracker) Observe(f *finding.Finding) {
 	}
 }
 
+// Unrecorded stands for what a saved report made without a compliance view read: it
+// counts workloads and objects, not the kinds of objects, so rules that read given kinds
+// (RBAC, network, identity) are not evaluated rather than passed.
+type Unrecorded struct{ Workloads int }
+
+// Count implements Inputs.
+func (u Unrecorded) Count(kind string) int {
+	if kind == "Workload" {
+		return u.Workloads
+	}
+	return 0
+}
+
 // evaluated says whether a rule had anything to read, and if not, what was missing.
 func evaluated(r rule.Rule, in Inputs, objects int) (bool, string) {
 	if ir, ok := r.(rule.Inputter); ok && len(ir.InputKinds()) > 0 {
+		if _, ok := in.(Unrecorded); ok {
+			return false, "the saved report does not record the kinds it read (" + strings.Join(plural(ir.InputKinds()), ", ") + "): scan again with --compliance"
+		}
 		for _, k := range ir.InputKinds() {
 			if in != nil && in.Count(k) > 0 {
 				return true, ""
@@ -253,22 +296,38 @@ func (t *Tracker) Report(in Inputs, objects int) *Report {
 
 func (t *Tracker) control(cd ControlDef, in Inputs, objects int) Control {
 	c := Control{ID: cd.ID, Title: cd.Title}
-	rules := t.rules[cd.ID]
-	if len(rules) == 0 {
-		if cd.Manual != "" {
-			c.Status, c.Reason = Manual, cd.Manual
-		} else {
-			c.Status, c.Reason = NotEvaluated, "no eksguard rule for this control ran"
-		}
-		return c
+	for _, input := range cd.Inputs {
+		c.Inputs = append(c.Inputs, t.input(&c, cd.ID, input, in, objects))
 	}
-	var errs []string
-	var missing []string
-	ran := false
+	sort.Strings(c.Rules)
+	combine(&c, cd)
+	return c
+}
+
+// input is the status one input gives a control in this run.
+func (t *Tracker) input(c *Control, id string, input Input, in Inputs, objects int) InputResult {
+	res := InputResult{Input: input}
+	var rules []rule.Rule
+	for _, r := range t.rules[id] {
+		if InputOf(r.Meta().Target) == input {
+			rules = append(rules, r)
+		}
+	}
+	switch {
+	case !t.scanned[input]:
+		res.Status, res.Reason = NotEvaluated, input.Hint()
+		return res
+	case len(rules) == 0:
+		res.Status, res.Reason = NotEvaluated, "no eksguard rule for this control ran"
+		return res
+	}
+	var errs, missing []string
+	fails, ran := 0, false
 	for _, r := range rules {
 		id := r.Meta().ID
 		c.Rules = append(c.Rules, id)
 		if s := t.stats[id]; s != nil {
+			fails += s.fails
 			c.Failures += s.fails
 			c.Exempted += s.exempted
 			if s.errors > 0 {
@@ -281,19 +340,64 @@ func (t *Tracker) control(cd ControlDef, in Inputs, objects int) Control {
 			missing = append(missing, id+": "+why)
 		}
 	}
-	sort.Strings(c.Rules)
 	switch {
-	case c.Failures > 0:
-		c.Status = Fail
+	case fails > 0:
+		res.Status = Fail
 	case len(errs) > 0:
-		c.Status, c.Reason = Unknown, strings.Join(errs, "; ")
+		res.Status, res.Reason = Unknown, strings.Join(errs, "; ")
 	case !ran:
-		c.Status, c.Reason = NotEvaluated, strings.Join(missing, "; ")
+		res.Status, res.Reason = NotEvaluated, strings.Join(missing, "; ")
 	default:
-		c.Status = Pass
+		res.Status = Pass
 		if len(missing) > 0 {
-			c.Reason = "partly evaluated: " + strings.Join(missing, "; ")
+			res.Reason = "partly evaluated: " + strings.Join(missing, "; ")
 		}
 	}
-	return c
+	return res
+}
+
+// combine sets a control's status and reason from its inputs' results: fail if any input
+// fails, unknown if any is unknown and none fails, pass only if every input passed, not
+// evaluated otherwise (naming what is still to scan); manual when no input feeds it.
+func combine(c *Control, cd ControlDef) {
+	if len(cd.Inputs) == 0 {
+		c.Status, c.Reason, c.Inputs = Manual, cd.Manual, nil
+		return
+	}
+	by := map[Status][]string{}
+	for _, r := range c.Inputs {
+		why := r.Reason
+		if len(c.Inputs) > 1 && why != "" {
+			why = string(r.Input) + ": " + why
+		}
+		by[r.Status] = append(by[r.Status], why)
+	}
+	join := func(s Status) string {
+		var out []string
+		for _, w := range by[s] {
+			if w != "" {
+				out = append(out, w)
+			}
+		}
+		return strings.Join(out, "; ")
+	}
+	switch {
+	case len(by[Fail]) > 0:
+		c.Status, c.Reason = Fail, ""
+	case len(by[Unknown]) > 0:
+		c.Status, c.Reason = Unknown, join(Unknown)
+	case len(by[NotEvaluated]) == 0:
+		c.Status, c.Reason = Pass, join(Pass)
+	default:
+		c.Status, c.Reason = NotEvaluated, join(NotEvaluated)
+		var passed []string
+		for _, r := range c.Inputs {
+			if r.Status == Pass {
+				passed = append(passed, string(r.Input))
+			}
+		}
+		if len(passed) > 0 {
+			c.Reason = "passed on " + strings.Join(passed, ", ") + "; " + c.Reason
+		}
+	}
 }

@@ -2,6 +2,7 @@ package compliance_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/eksguard/eksguard/pkg/compliance"
@@ -67,7 +68,8 @@ func TestStatuses(t *testing.T) {
 	}
 	want := map[string]compliance.Status{
 		"4.1.1": compliance.Fail, "4.1.2": compliance.Pass, "4.1.3": compliance.NotEvaluated, "4.1.4": compliance.Unknown,
-		"4.2.1": compliance.Pass, "4.1.5": compliance.Pass, "4.1.7": compliance.Manual, "4.3.1": compliance.Manual,
+		"4.2.1": compliance.Pass, "4.1.5": compliance.Pass, "4.1.7": compliance.NotEvaluated, "4.3.1": compliance.Manual, "5.4.4": compliance.Manual,
+		"3.2.1": compliance.NotEvaluated, "5.1.1": compliance.NotEvaluated,
 		"4.1.6": compliance.NotEvaluated, // no rule for it in this run
 	}
 	for id, st := range want {
@@ -78,16 +80,25 @@ func TestStatuses(t *testing.T) {
 	if got["4.1.1"].Failures != 2 || got["4.2.1"].Exempted != 1 || got["4.1.5"].Reason == "" || got["4.1.3"].Reason != "rbac/c: the input holds no Roles" {
 		t.Errorf("details: %+v %+v %+v %+v", got["4.1.1"], got["4.2.1"], got["4.1.5"], got["4.1.3"])
 	}
-	// Every control of section 4, in order.
+	if r := got["3.2.1"].Reason; !strings.Contains(r, "scan node") {
+		t.Errorf("3.2.1 reason %q", r)
+	}
+	if r := got["4.1.7"].Reason; !strings.Contains(r, "aws: the AWS account was not scanned") || !strings.Contains(r, "kubernetes: no eksguard rule") {
+		t.Errorf("4.1.7 reason %q", r)
+	}
+	// Every section; every control of section 4, in order.
+	if len(rep.Sections) != 4 || rep.Sections[0].ID != "2" || rep.Sections[3].ID != "5" {
+		t.Fatalf("sections %+v", rep.Sections)
+	}
 	var ids []string
-	for _, c := range rep.Sections[0].Controls {
+	for _, c := range rep.Sections[2].Controls {
 		ids = append(ids, c.ID)
 	}
 	if len(ids) != 23 || ids[0] != "4.1.1" || ids[9] != "4.1.10" || ids[len(ids)-1] != "4.5.2" {
 		t.Errorf("controls %v", ids)
 	}
 	tot := rep.Totals
-	if tot.Pass+tot.Fail+tot.Manual+tot.NotEvaluated+tot.Unknown != 23 {
+	if tot.Pass+tot.Fail+tot.Manual+tot.NotEvaluated+tot.Unknown != len(ref.CISControls()) {
 		t.Errorf("totals %+v", tot)
 	}
 }

@@ -61,7 +61,7 @@ func AWSAuthMasters() rule.Rule {
 			Severity:   finding.SeverityHigh,
 			Category:   "RBAC",
 			Tags:       []string{"rbac", "aws"},
-			References: []ref.Ref{ref.Guide(guideIAM, "Use EKS Access Entries to manage Kubernetes permissions"), ref.Link("https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html", "Amazon EKS: the aws-auth ConfigMap")},
+			References: []ref.Ref{ref.CIS("4.1.7"), ref.Guide(guideIAM, "Use EKS Access Entries to manage Kubernetes permissions"), ref.Link("https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html", "Amazon EKS: the aws-auth ConfigMap")},
 		},
 		Inputs: []string{snapshot.KindAWSAuth},
 		Fn: func(_ context.Context, m *rule.Meta, s *snapshot.Snapshot) []finding.Finding {

@@ -180,14 +180,21 @@ func Summary(groups []*report.Group) *report.Summary {
 func Compliance() *compliance.Report {
 	return &compliance.Report{
 		Benchmark: "cis-eks-1.8", Title: "CIS Amazon EKS Benchmark v1.8.0",
-		Sections: []compliance.Section{{ID: "4", Title: "Policies", Controls: []compliance.Control{
+		Sections: []compliance.Section{{ID: "3", Title: "Worker Nodes", Controls: []compliance.Control{
+			{ID: "3.2.4", Title: "Ensure that the --read-only-port is disabled", Status: compliance.Fail, Rules: []string{"node/kubelet-read-only-port"}, Failures: 1,
+				Inputs: []compliance.InputResult{{Input: compliance.InputNode, Status: compliance.Fail}}},
+		}}, {ID: "4", Title: "Policies", Controls: []compliance.Control{
 			{ID: "4.1.1", Title: "Ensure that the cluster-admin role is only used where required", Status: compliance.Fail, Rules: []string{"rbac/cluster-admin-binding"}, Failures: 2},
 			{ID: "4.1.2", Title: "Minimize access to secrets", Status: compliance.Pass, Rules: []string{"rbac/secrets-access"}, Exempted: 1},
-			{ID: "4.1.7", Title: "Cluster Access Manager API", Status: compliance.Manual, Reason: "an AWS API setting"},
+			{ID: "4.1.7", Title: "Cluster Access Manager API", Status: compliance.NotEvaluated, Rules: []string{"rbac/aws-auth-system-masters"},
+				Reason: "passed on kubernetes; aws: the AWS account was not scanned: run eksguard scan aws (--cluster or --snapshot)",
+				Inputs: []compliance.InputResult{{Input: compliance.InputKubernetes, Status: compliance.Pass},
+					{Input: compliance.InputAWS, Status: compliance.NotEvaluated, Reason: "the AWS account was not scanned: run eksguard scan aws (--cluster or --snapshot)"}}},
 			{ID: "4.2.1", Title: "Minimize the admission of privileged containers", Status: compliance.Unknown, Rules: []string{"pod/privileged"}, Reason: "pod/privileged could not evaluate 1 object(s) (Pod/" + Hostile + ")"},
+			{ID: "4.3.1", Title: "Ensure CNI plugin supports network policies", Status: compliance.Manual, Reason: "an assessor checks the CNI configuration"},
 			{ID: "4.3.2", Title: "Ensure that all Namespaces have Network Policies defined", Status: compliance.NotEvaluated, Rules: []string{"network/namespace-without-policy"}, Reason: "the input holds no Namespaces"},
 		}}},
-		Totals: compliance.TotalCount{Pass: 1, Fail: 1, Manual: 1, NotEvaluated: 1, Unknown: 1},
+		Totals: compliance.TotalCount{Pass: 1, Fail: 2, Manual: 1, NotEvaluated: 2, Unknown: 1},
 	}
 }
 

@@ -322,7 +322,7 @@ func TestReplay(t *testing.T) {
 	sum := reporttest.Summary(groups)
 	sum.Errors[0].Message = "yaml: mapping values are not allowed in this context"
 	sum.Expired[0].Reason = "old debug exemption"
-	sum.Compliance[0].Sections[0].Controls[3].Reason = "pod/privileged could not evaluate 1 object(s)"
+	sum.Compliance[0].Sections[1].Controls[3].Reason = "pod/privileged could not evaluate 1 object(s)"
 	live := reporttest.Render(t, New, reporttest.Header(), groups, sum)
 
 	var saved bytes.Buffer
