@@ -11,6 +11,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/config"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/pkg/scan"
 	"github.com/eksguard/eksguard/pkg/target"
