@@ -8,9 +8,10 @@ if [ ! -f "$_deb_dir/oci/index.json" ]; then
     echo "installing debootstrap with apt-get"
     (apt-get update -qq && apt-get install -y -qq debootstrap) >/dev/null
   fi
-  # The Debian mirror this machine's apt uses.
-  _deb_mirror=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-    grep -v security | awk '{print $2}' | head -1 || true)
+  # The Debian mirror this machine's apt uses: only the source files apt reads (*.list and
+  # *.sources, not disabled copies), and only a Debian archive (a URI ending in /debian).
+  _deb_mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    grep -oE '^(URIs:|deb) +https?://[^ ]+' | awk '{print $2}' | grep -E '/debian/?$' | head -1 || true)
   _deb_mirror=${_deb_mirror:-http://deb.debian.org/debian}
   if [ ! -f "$_deb_dir/rootfs/.complete" ]; then
     echo "debootstrap --variant=minbase bookworm from $_deb_mirror into $_deb_dir/rootfs (once, a few minutes)"
