@@ -1,66 +1,57 @@
 #!/usr/bin/env bash
-# Builds the Dockerfile corpus: every Dockerfile inside many versions of Go modules the
-# module proxy serves, deduplicated by content, as $CACHE/corpus/<sha>.Dockerfile.
-# Usage: bench/dockerfile/corpus.sh CACHE_DIR [VERSIONS_PER_MODULE]
+# Builds the Dockerfile corpus: every Dockerfile inside the Go module versions listed in
+# bench/dockerfile/modules.txt, as served by the module proxy, deduplicated by content, as
+# $CACHE/corpus/<sha256 prefix>.Dockerfile.
+# Usage: bench/dockerfile/corpus.sh CACHE_DIR
+#
+# Zips already in the user's module cache are read in place; the others are fetched with
+# `go mod download` into a module cache of the corpus's own ($CACHE/gomodcache), two at a
+# time, skipping zips over 200 MB, and removed (zip and extracted tree) once their
+# Dockerfiles are copied out, so the disk use stays bounded. Versions
+# already taken in are listed in $CACHE/corpus.done and skipped on later runs.
 set -euo pipefail
 CACHE=${1:?cache dir}
-PER=${2:-12}
-# MODULE or MODULE@VERSION: the modules whose Dockerfiles make up the corpus (the last
-# $PER listed versions of each; a module the proxy refuses is skipped).
-MODULES=(
-	github.com/moby/buildkit
-	github.com/docker/cli
-	github.com/docker/docker
-	k8s.io/kubernetes
-	github.com/aquasecurity/trivy
-	istio.io/istio@v0.0.0-20260827124520-eed52ebb66ad
-	istio.io/istio@v0.0.0-20260826214018-9739e10eb9d7
-	istio.io/istio@v0.0.0-20260423205519-b01690e6db7d
-	github.com/anchore/syft
-	github.com/anchore/grype
-	github.com/containerd/containerd/v2
-	github.com/golangci/golangci-lint/v2
-	github.com/goreleaser/goreleaser/v2
-	github.com/open-policy-agent/opa
-	github.com/nats-io/nats-server/v2
-	github.com/ipfs/kubo
-	github.com/matrix-org/dendrite
-	github.com/google/go-containerregistry
-	github.com/jaegertracing/jaeger
-	github.com/caddyserver/caddy/v2
-	github.com/derailed/k9s
-	github.com/awslabs/soci-snapshotter
-	github.com/aws/aws-lambda-runtime-interface-emulator
-	github.com/kyverno/chainsaw
-	github.com/go-delve/delve
-	github.com/ethereum/go-ethereum
-	github.com/authzed/spicedb
-	github.com/bufbuild/buf
-	github.com/influxdata/influxdb
-	github.com/FerretDB/FerretDB
-)
-mkdir -p "$CACHE/corpus" "$CACHE/mod"
-cd "$CACHE/mod"
-[ -f go.mod ] || go mod init corpus >/dev/null 2>&1
-for mv in "${MODULES[@]}"; do
-	m=${mv%@*}
-	if [ "$m" != "$mv" ]; then
-		vs=${mv#*@}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+mkdir -p "$CACHE/corpus" "$CACHE/gomodcache"
+touch "$CACHE/corpus.done"
+(cd "$ROOT" && go build -o "$CACHE/extract" ./bench/dockerfile/extract)
+ORIG_MODCACHE=$(go env GOMODCACHE)
+export CACHE
+export GOMODCACHE=$CACHE/gomodcache GOFLAGS=-modcacherw
+# The first proxy in GOPROXY, asked for a zip's size before it is downloaded.
+PROXY=$(go env GOPROXY | cut -d, -f1 | cut -d'|' -f1)
+case $PROXY in http://* | https://*) ;; *) PROXY= ;; esac
+export ORIG_MODCACHE PROXY
+
+# one MODULE@VERSION: download, copy the Dockerfiles out, drop the download.
+one() {
+	local mv=$1 m v esc vesc size zip n
+	m=${mv%@*} v=${mv#*@}
+	grep -qxF "$mv" "$CACHE/corpus.done" && return 0
+	esc=$(printf '%s' "$m" | sed 's/[A-Z]/!\L&/g')
+	vesc=$(printf '%s' "$v" | sed 's/[A-Z]/!\L&/g')
+	zip=$ORIG_MODCACHE/cache/download/$esc/@v/$vesc.zip
+	if [ -f "$zip" ]; then # already downloaded: read it in place
+		n=$("$CACHE/extract" "$CACHE/corpus" "$zip" | awk '{print $2}')
 	else
-		vs=$(go list -m -versions "$m" 2>/dev/null | tr ' ' '\n' | tail -n +2 | grep -v -- '-rc\|-beta\|-alpha' | tail -n "$PER" || true)
-		[ -n "$vs" ] || vs=latest
+		size=0
+		[ -z "$PROXY" ] || size=$(curl -sfIL --max-time 60 "${PROXY%/}/$esc/@v/$vesc.zip" |
+			tr -d '\r' | awk 'tolower($1)=="content-length:"{n=$2} END{print n+0}')
+		if [ "${size:-0}" -gt 209715200 ]; then
+			echo "$mv: skipped, a zip of $size bytes" >&2
+			return 0
+		fi
+		zip=$(cd "$CACHE" && go mod download -json "$mv" 2>/dev/null | sed -n 's/^[[:space:]]*"Zip": "\(.*\)",*$/\1/p') || true
+		if [ ! -f "$zip" ]; then
+			echo "$mv: skipped, not served" >&2
+			return 0
+		fi
+		n=$("$CACHE/extract" "$CACHE/corpus" "$zip" | awk '{print $2}')
+		rm -rf "$GOMODCACHE/$esc@$vesc" "${zip%.zip}".*
 	fi
-	for v in $vs; do
-		dir=$(go mod download -json "$m@$v" 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p') || true
-		[ -d "$dir" ] || { echo "skip $m@$v" >&2; continue; }
-		find "$dir" -type f \( -iname 'dockerfile' -o -iname '*.dockerfile' -o -iname 'dockerfile.*' -o -iname 'containerfile' \) \
-			! -iname '*.dockerignore' ! -iname '*.md' ! -iname '*.go' ! -iname '*.sh' ! -iname '*.py' ! -iname '*.yaml' ! -iname '*.yml' ! -iname '*.json' ! -iname '*.txt' ! -iname '*.tmlanguage' ! -iname '*.xml' ! -iname '*.plist' ! -iname '*.vim' -size -1024k -print0 |
-			while IFS= read -r -d '' f; do
-				s=$(sha256sum "$f" | cut -c1-16)
-				[ -f "$CACHE/corpus/$s.Dockerfile" ] || cp "$f" "$CACHE/corpus/$s.Dockerfile"
-			done
-		echo "$m@$v: $(ls "$CACHE/corpus" | wc -l) distinct files so far" >&2
-	done
-done
-chmod -R u+w "$CACHE/corpus"
+	echo "$mv" >>"$CACHE/corpus.done"
+	echo "$mv: $n new" >&2
+}
+export -f one
+grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/bench/dockerfile/modules.txt" | xargs -P 2 -I{} bash -c 'one "$@"' _ {}
 ls "$CACHE/corpus" | wc -l

@@ -10,7 +10,7 @@ func TestIsDockerfileName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Dockerfile": true, "dockerfile": true, "Containerfile": true, "api.Dockerfile": true, "build/web.dockerfile": true,
 		"Dockerfile.prod": true, "Containerfile.arm64": true, "x.Containerfile": true,
-		"Dockerfile.dockerignore": false, "dockerfile.go": false, "Dockerfile.md": false, "dockerfile.yaml": false,
+		"Dockerfile.dockerignore": false, "dockerfile.go": false, "Dockerfile.md": false, "Dockerfile.5.md": false, "Dockerfile.build.sh": false, "Dockerfile.ubuntu.22": true, "dockerfile.yaml": false,
 		"Dockerfiles": false, "my-dockerfile": false, ".Dockerfile": false, "values.yaml": false, "Makefile": false,
 	} {
 		if got := IsDockerfileName(name); got != want {

@@ -32,7 +32,8 @@ const (
 
 // IsDockerfileName reports whether a file is read as a Dockerfile: Dockerfile,
 // Containerfile, NAME.Dockerfile, NAME.Containerfile, Dockerfile.NAME and
-// Containerfile.NAME (any case; Dockerfile.dockerignore and editor leftovers excluded).
+// Containerfile.NAME (any case; Dockerfile.dockerignore, editor leftovers and notes or
+// scripts such as Dockerfile.5.md excluded).
 func IsDockerfileName(path string) bool {
 	name := filepath.Base(path)
 	if len(name) < 10 {
@@ -46,7 +47,9 @@ func IsDockerfileName(path string) bool {
 		case strings.HasSuffix(name, "."+base) && len(name) > len(base)+1:
 			return true
 		case strings.HasPrefix(name, base+".") && len(name) > len(base)+1:
-			switch name[len(base)+1:] {
+			// The last extension decides: Dockerfile.5.md is a manual page, Dockerfile.build.sh
+			// a script.
+			switch name[strings.LastIndexByte(name, '.')+1:] {
 			case "dockerignore", "orig", "rej", "bak", "swp", "md", "txt", "yaml", "yml", "json", "sh",
 				"go", "py", "js", "ts", "rb", "java", "rs", "bzl", "bazel", "toml", "lock", "html", "png", "svg",
 				"xml", "plist", "tmlanguage", "tmpreferences", "sublime-syntax", "cson", "vim", "el":
