@@ -238,10 +238,7 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			if err := w.End(sum); err != nil {
 				return err
 			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-			return exitFor(sum)
+			return finish(sum, nil, w)
 		},
 	}
 	out.registerAll(c, false) // alerts are never exempted
