@@ -94,6 +94,20 @@ func (c *check) cluster() *target.EKSCluster {
 	return ci.Cluster
 }
 
+// clusterWithVPC returns the described cluster when it has its resourcesVpcConfig, or
+// records unknown.
+func (c *check) clusterWithVPC() *target.EKSCluster {
+	cl := c.cluster()
+	if cl == nil {
+		return nil
+	}
+	if cl.ResourcesVpcConfig == nil {
+		c.unknown(c.clusterSubject(), c.a.ClusterInfo.File, "eks:DescribeCluster answered without resourcesVpcConfig")
+		return nil
+	}
+	return cl
+}
+
 func (c *check) clusterSubject() subject { return subject{"EKSCluster", c.a.Cluster} }
 
 // nodegroups returns the described node groups (those that could not be described are
