@@ -145,11 +145,15 @@ func fileOf(a *target.Answer) string {
 	return a.File
 }
 
-func ans[T any](p *T, get func(*T) *target.Answer) *target.Answer {
+// ans is the Answer of a saved answer of any type, nil when the answer is missing.
+func ans[T any, P interface {
+	*T
+	Base() *target.Answer
+}](p P) *target.Answer {
 	if p == nil {
 		return nil
 	}
-	return get(p)
+	return p.Base()
 }
 
 // Rules lists the AWS rules.
