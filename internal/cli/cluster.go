@@ -84,13 +84,7 @@ unreachable API server, or kinds not read whole.`,
 				Compliance: bench,
 			}
 			sum, err := run.Run(context.Background(), w)
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-			return exitFor(sum)
+			return finish(sum, err, w)
 		},
 	}
 	out.register(c)

@@ -30,6 +30,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/report/falcojson"
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/scan"
 	"github.com/eksguard/eksguard/pkg/target"
 	detectrules "github.com/eksguard/eksguard/rules/detect"
 )
@@ -233,15 +234,10 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 				fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: %d events (%s), %d alerts, %d input errors\n",
 					sum.Stats.Documents, perSource(runner.Stats.Events), runner.Stats.Alerts, len(sum.Errors))
 			}
-			sum.Stats.InputErrors = len(sum.Errors)
-			sum.Duration = time.Since(start)
-			if err := w.End(sum); err != nil {
+			if err := scan.End(w, sum, start); err != nil {
 				return err
 			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-			return exitFor(sum)
+			return finish(sum, nil, w)
 		},
 	}
 	out.registerAll(c, false) // alerts are never exempted

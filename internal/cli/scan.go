@@ -280,13 +280,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 				Compliance:  bench,
 			}
 			sum, err := scanRun.Run(context.Background(), w)
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-			return exitFor(sum)
+			return finish(sum, err, w)
 		},
 	}
 	out.register(c)
@@ -294,6 +288,19 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 	flags.register(c)
 	c.Flags().StringArrayVar(&dockerfiles, "dockerfile", nil, "also lint this file as a Dockerfile, whatever its name (repeatable)")
 	return c
+}
+
+// finish ends a scan command: an error from the run is a usage error, the
+// outputs are closed (a failed close is the command's error), and the
+// summary decides the exit status.
+func finish(sum *report.Summary, runErr error, w io.Closer) error {
+	if runErr != nil {
+		return &exitError{code: ExitUsage, err: runErr}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return exitFor(sum)
 }
 
 // exitFor maps a summary to the exit status.

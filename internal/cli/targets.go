@@ -96,11 +96,5 @@ func (f *targetFlags) run(stdout io.Writer, p *prepared, input string, targets [
 		rw = scan.WithCompliance(w, p.bench, p.rules, nil)
 	}
 	sum, err := s.Run(context.Background(), rw)
-	if err != nil {
-		return &exitError{code: ExitUsage, err: err}
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return exitFor(sum)
+	return finish(sum, err, w)
 }

@@ -168,10 +168,7 @@ func (v *vulnFlags) run(cmd *cobra.Command, inputs []vulnInput, inputErrs []find
 	if err := w.End(sum); err != nil {
 		return err
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return exitFor(sum)
+	return finish(sum, nil, w)
 }
 
 func newScanBinary() *cobra.Command {

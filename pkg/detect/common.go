@@ -9,6 +9,33 @@ import (
 	"github.com/valyala/fastjson"
 )
 
+// JSONRecord is what every JSON event source keeps of one record: its number in the
+// stream, its time, its text and its parsed tree. An event type that embeds it has the
+// Num, TimeNs, Raw and JSON methods of JSONEvent.
+type JSONRecord struct {
+	Number uint64          // number in the stream, from 1
+	Time   int64           // event time in Unix nanoseconds
+	Text   []byte          // JSON text; nil until Raw renders Tree when the decoder did not keep it
+	Tree   *fastjson.Value // parsed record
+}
+
+// Num implements Event.
+func (r *JSONRecord) Num() uint64 { return r.Number }
+
+// TimeNs implements Event.
+func (r *JSONRecord) TimeNs() int64 { return r.Time }
+
+// Raw implements JSONEvent.
+func (r *JSONRecord) Raw() []byte {
+	if r.Text == nil && r.Tree != nil {
+		r.Text = r.Tree.MarshalTo(nil)
+	}
+	return r.Text
+}
+
+// JSON implements JSONEvent.
+func (r *JSONRecord) JSON() *fastjson.Value { return r.Tree }
+
 // JSONEvent is an event whose payload is one JSON object, as plugin sources deliver them.
 // Strings read from it are valid until the next event of the stream is decoded.
 type JSONEvent interface {

@@ -97,9 +97,7 @@ func (c *Cluster) Run(ctx context.Context, w report.Writer) (*report.Summary, er
 	if err := CheckSnapshot(ctx, c.Engine, snap, w, sum, c.FailOn); err != nil {
 		return nil, err
 	}
-	sum.Stats.InputErrors = len(sum.Errors)
-	sum.Duration = time.Since(start)
-	if err := w.End(sum); err != nil {
+	if err := End(w, sum, start); err != nil {
 		return nil, err
 	}
 	return sum, nil

@@ -93,9 +93,7 @@ func (s *Image) Run(ctx context.Context, w report.Writer) (*report.Summary, *tar
 			}
 		}
 	}
-	sum.Stats.InputErrors = len(sum.Errors)
-	sum.Duration = time.Since(start)
-	if err := w.End(sum); err != nil {
+	if err := End(w, sum, start); err != nil {
 		return nil, nil, err
 	}
 	return sum, t, nil

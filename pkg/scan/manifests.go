@@ -92,9 +92,7 @@ func (m *Manifests) Run(ctx context.Context, w report.Writer) (*report.Summary, 
 		return nil, err
 	}
 	sum.Errors = append(sum.Errors, walkErrs...)
-	sum.Stats.InputErrors = len(sum.Errors)
-	sum.Duration = time.Since(start)
-	if err := w.End(sum); err != nil {
+	if err := End(w, sum, start); err != nil {
 		return nil, err
 	}
 	return sum, nil

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
@@ -42,4 +43,12 @@ func CheckSnapshot(ctx context.Context, e *engine.Engine, snap *snapshot.Snapsho
 		fs = fs[n:]
 	}
 	return nil
+}
+
+// End completes a run's summary (its input errors counted, its duration measured from
+// start) and writes it to w.
+func End(w report.Writer, sum *report.Summary, start time.Time) error {
+	sum.Stats.InputErrors = len(sum.Errors)
+	sum.Duration = time.Since(start)
+	return w.End(sum)
 }

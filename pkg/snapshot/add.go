@@ -137,27 +137,11 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 func slim(obj runtime.Object, o *target.Object) {
 	if m, ok := obj.(metav1.Object); ok {
 		m.SetManagedFields(nil)
-		if a := m.GetAnnotations(); a != nil {
-			if _, ok := a[lastApplied]; ok {
-				c := make(map[string]string, len(a)-1)
-				for k, v := range a {
-					if k != lastApplied {
-						c[k] = v
-					}
-				}
-				m.SetAnnotations(c)
-			}
+		if a, ok := withoutLastApplied(m.GetAnnotations()); ok {
+			m.SetAnnotations(a)
 		}
 	}
-	if _, ok := o.Meta.Annotations[lastApplied]; ok {
-		c := make(map[string]string, len(o.Meta.Annotations)-1)
-		for k, v := range o.Meta.Annotations {
-			if k != lastApplied {
-				c[k] = v
-			}
-		}
-		o.Meta.Annotations = c
-	}
+	o.Meta.Annotations, _ = withoutLastApplied(o.Meta.Annotations)
 	// A typed object decoded from the same text as its target's metadata holds equal label
 	// and annotation maps: keep one of each. (Unstructured objects build theirs on demand.)
 	if m, ok := obj.(metav1.Object); ok {
@@ -165,6 +149,21 @@ func slim(obj runtime.Object, o *target.Object) {
 			o.Meta.Labels, o.Meta.Annotations = m.GetLabels(), m.GetAnnotations()
 		}
 	}
+}
+
+// withoutLastApplied returns a copy of annotations a without kubectl's last applied
+// object, and true; or a itself, and false, when it holds none.
+func withoutLastApplied(a map[string]string) (map[string]string, bool) {
+	if _, ok := a[lastApplied]; !ok {
+		return a, false
+	}
+	c := make(map[string]string, len(a)-1)
+	for k, v := range a {
+		if k != lastApplied {
+			c[k] = v
+		}
+	}
+	return c, true
 }
 
 func (s *Snapshot) add(obj runtime.Object, o target.Object) {

@@ -55,6 +55,10 @@ type Answer struct {
 	File  string    `json:"-"`
 }
 
+// Base returns the answer itself: the answer types embed Answer, so Base gives any of them
+// as its Answer.
+func (a *Answer) Base() *Answer { return a }
+
 // Failed returns the error of the answer, or a "not in the snapshot" error when the answer
 // is missing (nil).
 func Failed(a *Answer, action string) *APIError {

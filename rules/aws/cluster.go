@@ -21,15 +21,11 @@ func EndpointPublic() rule.Rule {
 		Severity:    finding.SeverityHigh, Category: "Cluster", Tags: []string{"cis", "aws"},
 		References: []ref.Ref{ref.CIS("5.4.1"), infraGuide},
 	}, Fn: func(c *check) {
-		cl := c.cluster()
+		cl := c.clusterWithVPC()
 		if cl == nil {
 			return
 		}
 		v := cl.ResourcesVpcConfig
-		if v == nil {
-			c.unknown(c.clusterSubject(), c.a.ClusterInfo.File, "eks:DescribeCluster answered without resourcesVpcConfig")
-			return
-		}
 		if !v.EndpointPublicAccess {
 			return
 		}
@@ -53,15 +49,11 @@ func EndpointPrivate() rule.Rule {
 		Severity:    finding.SeverityMedium, Category: "Cluster", Tags: []string{"cis", "aws"},
 		References: []ref.Ref{ref.CIS("5.4.2"), infraGuide},
 	}, Fn: func(c *check) {
-		cl := c.cluster()
+		cl := c.clusterWithVPC()
 		if cl == nil {
 			return
 		}
 		v := cl.ResourcesVpcConfig
-		if v == nil {
-			c.unknown(c.clusterSubject(), c.a.ClusterInfo.File, "eks:DescribeCluster answered without resourcesVpcConfig")
-			return
-		}
 		var why []string
 		if !v.EndpointPrivateAccess {
 			why = append(why, "the private endpoint is off")

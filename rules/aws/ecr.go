@@ -16,7 +16,7 @@ func repoSubject(r *target.Repository) subject { return subject{"ECRRepository",
 
 // repos returns the repositories, or records unknown.
 func (c *check) repos() []target.Repository {
-	if !c.need(c.clusterSubject(), ans(c.a.Repositories, func(v *target.RepositoriesAnswer) *target.Answer { return &v.Answer }), "ecr:DescribeRepositories") {
+	if !c.need(c.clusterSubject(), ans(c.a.Repositories), "ecr:DescribeRepositories") {
 		return nil
 	}
 	return c.a.Repositories.Repositories
@@ -46,13 +46,13 @@ func ECRScanning() rule.Rule {
 		References: []ref.Ref{ref.CIS("5.1.1"), ref.Guide("image-security", "Scan images for vulnerabilities regularly")},
 	}, Fn: func(c *check) {
 		sc := c.a.RegistryScanning
-		scErr := target.Failed(ans(sc, func(v *target.ScanningAnswer) *target.Answer { return &v.Answer }), "ecr:GetRegistryScanningConfiguration")
+		scErr := target.Failed(ans(sc), "ecr:GetRegistryScanningConfiguration")
 		for i := range c.repos() {
 			repo := &c.a.Repositories.Repositories[i]
 			repoOn := repo.ImageScanningConfiguration != nil && repo.ImageScanningConfiguration.ScanOnPush
 			if scErr != nil {
 				if !repoOn {
-					c.unknown(repoSubject(repo), fileOf(ans(sc, func(v *target.ScanningAnswer) *target.Answer { return &v.Answer })), "scan on push is off and the registry scanning configuration is unknown: "+scErr.Reason())
+					c.unknown(repoSubject(repo), fileOf(ans(sc)), "scan on push is off and the registry scanning configuration is unknown: "+scErr.Reason())
 				}
 				continue
 			}
@@ -137,12 +137,12 @@ func ECRLifecycle() rule.Rule {
 		for i := range c.repos() {
 			r := &c.a.Repositories.Repositories[i]
 			lp := c.a.RepoLifecycle[r.RepositoryName]
-			e := target.Failed(ans(lp, func(v *target.LifecyclePolicyAnswer) *target.Answer { return &v.Answer }), "ecr:GetLifecyclePolicy")
+			e := target.Failed(ans(lp), "ecr:GetLifecyclePolicy")
 			switch {
 			case e != nil && e.NotFound():
 				c.fail(repoSubject(r), lp.File, "LifecyclePolicyText", "no lifecycle policy", nil)
 			case e != nil:
-				c.unknown(repoSubject(r), fileOf(ans(lp, func(v *target.LifecyclePolicyAnswer) *target.Answer { return &v.Answer })), e.Reason())
+				c.unknown(repoSubject(r), fileOf(ans(lp)), e.Reason())
 			case strings.TrimSpace(lp.LifecyclePolicyText) == "":
 				c.fail(repoSubject(r), lp.File, "LifecyclePolicyText", "empty lifecycle policy", nil)
 			}
@@ -182,12 +182,12 @@ func ECRRepositoryPolicy() rule.Rule {
 		for i := range c.repos() {
 			r := &c.a.Repositories.Repositories[i]
 			rp := c.a.RepoPolicies[r.RepositoryName]
-			e := target.Failed(ans(rp, func(v *target.RepositoryPolicyAnswer) *target.Answer { return &v.Answer }), "ecr:GetRepositoryPolicy")
+			e := target.Failed(ans(rp), "ecr:GetRepositoryPolicy")
 			switch {
 			case e != nil && e.NotFound():
 				continue // no policy: only the account's own IAM policies grant access
 			case e != nil:
-				c.unknown(repoSubject(r), fileOf(ans(rp, func(v *target.RepositoryPolicyAnswer) *target.Answer { return &v.Answer })), e.Reason())
+				c.unknown(repoSubject(r), fileOf(ans(rp)), e.Reason())
 				continue
 			}
 			p, err := iampolicy.Parse([]byte(rp.PolicyText))
@@ -220,7 +220,7 @@ func ECREndpointPolicy() rule.Rule {
 		References: []ref.Ref{ref.Guide("image-security", "Consider using ECR private endpoints"), ref.Link("https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html", "Amazon ECR interface VPC endpoints")},
 	}, Fn: func(c *check) {
 		ve := c.a.VpcEndpoints
-		if !c.need(c.clusterSubject(), ans(ve, func(v *target.VpcEndpointsAnswer) *target.Answer { return &v.Answer }), "ec2:DescribeVpcEndpoints") {
+		if !c.need(c.clusterSubject(), ans(ve), "ec2:DescribeVpcEndpoints") {
 			return
 		}
 		for _, e := range ve.VpcEndpoints {

@@ -19,7 +19,7 @@ func roleSubject(r *target.Role) subject { return subject{"IAMRole", r.RoleName}
 
 // roles returns the account's roles, or records unknown.
 func (c *check) roles() ([]target.Role, bool) {
-	if !c.need(c.clusterSubject(), ans(c.a.Roles, func(v *target.RolesAnswer) *target.Answer { return &v.Answer }), "iam:ListRoles") {
+	if !c.need(c.clusterSubject(), ans(c.a.Roles), "iam:ListRoles") {
 		return nil, false
 	}
 	return c.a.Roles.Roles, true
@@ -212,7 +212,7 @@ func PodIdentityRoles() rule.Rule {
 		References: []ref.Ref{ref.CIS("5.2.1"), ref.Guide("identity-and-access-management", "EKS Pod Identities")},
 	}, Fn: func(c *check) {
 		pl := c.a.PodIdentities
-		if !c.need(c.clusterSubject(), ans(pl, func(v *target.PodIdentityListAnswer) *target.Answer { return &v.Answer }), "eks:ListPodIdentityAssociations") {
+		if !c.need(c.clusterSubject(), ans(pl), "eks:ListPodIdentityAssociations") {
 			return
 		}
 		if len(pl.Associations) == 0 {
@@ -224,7 +224,7 @@ func PodIdentityRoles() rule.Rule {
 		for _, as := range pl.Associations {
 			s := subject{"PodIdentityAssociation", as.Namespace + "/" + as.ServiceAccount}
 			d := c.a.PodIdentity[as.AssociationId]
-			if !c.need(s, ans(d, func(v *target.PodIdentityAnswer) *target.Answer { return &v.Answer }), "eks:DescribePodIdentityAssociation") || d.Association == nil {
+			if !c.need(s, ans(d), "eks:DescribePodIdentityAssociation") || d.Association == nil {
 				continue
 			}
 			r := c.a.Role(d.Association.RoleArn)
@@ -383,7 +383,7 @@ func PodRoleWildcards() rule.Rule {
 					continue
 				}
 				d := rp.ManagedDocs[ap.PolicyArn]
-				if e := target.Failed(ans(d, func(v *target.PolicyVersionAnswer) *target.Answer { return &v.Answer }), "iam:GetPolicyVersion"); e != nil {
+				if e := target.Failed(ans(d), "iam:GetPolicyVersion"); e != nil {
 					unknown = append(unknown, ap.PolicyName+": "+e.Reason())
 					continue
 				}
@@ -401,7 +401,7 @@ func PodRoleWildcards() rule.Rule {
 			}
 			for _, pn := range rp.Inline.PolicyNames {
 				d := rp.InlineDocs[pn]
-				if e := target.Failed(ans(d, func(v *target.RolePolicyAnswer) *target.Answer { return &v.Answer }), "iam:GetRolePolicy"); e != nil {
+				if e := target.Failed(ans(d), "iam:GetRolePolicy"); e != nil {
 					unknown = append(unknown, pn+": "+e.Reason())
 					continue
 				}
@@ -430,8 +430,8 @@ func (c *check) rolePolicies(s subject, name string) *target.RolePolicies {
 	if rp == nil {
 		rp = &target.RolePolicies{}
 	}
-	if !c.need(s, ans(rp.Attached, func(v *target.AttachedPoliciesAnswer) *target.Answer { return &v.Answer }), "iam:ListAttachedRolePolicies") ||
-		!c.need(s, ans(rp.Inline, func(v *target.PolicyNamesAnswer) *target.Answer { return &v.Answer }), "iam:ListRolePolicies") {
+	if !c.need(s, ans(rp.Attached), "iam:ListAttachedRolePolicies") ||
+		!c.need(s, ans(rp.Inline), "iam:ListRolePolicies") {
 		return nil
 	}
 	return rp

@@ -24,7 +24,7 @@ func PrivateClusterEndpoints() rule.Rule {
 			return
 		}
 		ve := c.a.VpcEndpoints
-		if !c.need(c.clusterSubject(), ans(ve, func(v *target.VpcEndpointsAnswer) *target.Answer { return &v.Answer }), "ec2:DescribeVpcEndpoints") {
+		if !c.need(c.clusterSubject(), ans(ve), "ec2:DescribeVpcEndpoints") {
 			return
 		}
 		have := map[string]bool{}
@@ -55,7 +55,7 @@ func CloudTrail() rule.Rule {
 		References: []ref.Ref{ref.CIS("2.1.2"), ref.Guide("detective-controls", "Audit CloudTrail logs")},
 	}, Fn: func(c *check) {
 		tr := c.a.Trails
-		if !c.need(c.clusterSubject(), ans(tr, func(v *target.TrailsAnswer) *target.Answer { return &v.Answer }), "cloudtrail:DescribeTrails") {
+		if !c.need(c.clusterSubject(), ans(tr), "cloudtrail:DescribeTrails") {
 			return
 		}
 		logging := false
@@ -65,7 +65,7 @@ func CloudTrail() rule.Rule {
 				continue
 			}
 			st := c.a.TrailStatus[t.TrailARN]
-			if e := target.Failed(ans(st, func(v *target.TrailStatusAnswer) *target.Answer { return &v.Answer }), "cloudtrail:GetTrailStatus"); e != nil {
+			if e := target.Failed(ans(st), "cloudtrail:GetTrailStatus"); e != nil {
 				unknown = append(unknown, t.Name+": "+e.Reason())
 				continue
 			}

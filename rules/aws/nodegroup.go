@@ -14,7 +14,7 @@ import (
 func ngSubject(n *target.Nodegroup) subject { return subject{"Nodegroup", n.NodegroupName} }
 
 func (c *check) ngFile(n *target.Nodegroup) string {
-	return fileOf(ans(c.a.Nodegroups[n.NodegroupName], func(v *target.NodegroupAnswer) *target.Answer { return &v.Answer }))
+	return fileOf(ans(c.a.Nodegroups[n.NodegroupName]))
 }
 
 // NodegroupAMI flags node groups whose AMI type is not a container-optimized OS.
@@ -84,7 +84,7 @@ func NodegroupRelease() rule.Rule {
 				continue // custom and Windows AMIs have no EKS release parameter
 			}
 			p := c.a.Parameters[param]
-			if !c.need(ngSubject(n), ans(p, func(v *target.ParameterAnswer) *target.Answer { return &v.Answer }), "ssm:GetParameter") {
+			if !c.need(ngSubject(n), ans(p), "ssm:GetParameter") {
 				continue
 			}
 			if p.Parameter == nil || p.Parameter.Value == "" {
@@ -115,8 +115,8 @@ func NodegroupPublicSubnets() rule.Rule {
 			return
 		}
 		sn, rt := c.a.Subnets, c.a.RouteTables
-		if !c.need(c.clusterSubject(), ans(sn, func(v *target.SubnetsAnswer) *target.Answer { return &v.Answer }), "ec2:DescribeSubnets") ||
-			!c.need(c.clusterSubject(), ans(rt, func(v *target.RouteTablesAnswer) *target.Answer { return &v.Answer }), "ec2:DescribeRouteTables") {
+		if !c.need(c.clusterSubject(), ans(sn), "ec2:DescribeSubnets") ||
+			!c.need(c.clusterSubject(), ans(rt), "ec2:DescribeRouteTables") {
 			return
 		}
 		public := map[string]string{} // subnet -> why
@@ -169,7 +169,7 @@ func NodegroupPublicSubnets() rule.Rule {
 func (c *check) nodeSecurityGroups(n *target.Nodegroup) (groups []string, unknown string) {
 	if n.LaunchTemplate != nil {
 		lt := c.a.LaunchTemplates[n.LaunchTemplate.Id+":"+n.LaunchTemplate.Version]
-		if e := target.Failed(ans(lt, func(v *target.LaunchTemplateAnswer) *target.Answer { return &v.Answer }), "ec2:DescribeLaunchTemplateVersions"); e != nil {
+		if e := target.Failed(ans(lt), "ec2:DescribeLaunchTemplateVersions"); e != nil {
 			return nil, e.Reason()
 		}
 		for _, v := range lt.LaunchTemplateVersions {
@@ -219,7 +219,7 @@ func NodegroupSSH() rule.Rule {
 				continue
 			}
 			if !sgOK {
-				c.need(ngSubject(n), ans(c.a.SecurityGroups, func(v *target.SecurityGroupsAnswer) *target.Answer { return &v.Answer }), "ec2:DescribeSecurityGroups")
+				c.need(ngSubject(n), ans(c.a.SecurityGroups), "ec2:DescribeSecurityGroups")
 				continue
 			}
 			var open []string
@@ -263,7 +263,7 @@ func NodegroupIMDS() rule.Rule {
 				continue
 			}
 			lt := c.a.LaunchTemplates[n.LaunchTemplate.Id+":"+n.LaunchTemplate.Version]
-			if !c.need(ngSubject(n), ans(lt, func(v *target.LaunchTemplateAnswer) *target.Answer { return &v.Answer }), "ec2:DescribeLaunchTemplateVersions") {
+			if !c.need(ngSubject(n), ans(lt), "ec2:DescribeLaunchTemplateVersions") {
 				continue
 			}
 			if len(lt.LaunchTemplateVersions) == 0 {

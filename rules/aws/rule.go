@@ -94,6 +94,20 @@ func (c *check) cluster() *target.EKSCluster {
 	return ci.Cluster
 }
 
+// clusterWithVPC returns the described cluster when it has its resourcesVpcConfig, or
+// records unknown.
+func (c *check) clusterWithVPC() *target.EKSCluster {
+	cl := c.cluster()
+	if cl == nil {
+		return nil
+	}
+	if cl.ResourcesVpcConfig == nil {
+		c.unknown(c.clusterSubject(), c.a.ClusterInfo.File, "eks:DescribeCluster answered without resourcesVpcConfig")
+		return nil
+	}
+	return cl
+}
+
 func (c *check) clusterSubject() subject { return subject{"EKSCluster", c.a.Cluster} }
 
 // nodegroups returns the described node groups (those that could not be described are
@@ -131,11 +145,15 @@ func fileOf(a *target.Answer) string {
 	return a.File
 }
 
-func ans[T any](p *T, get func(*T) *target.Answer) *target.Answer {
+// ans is the Answer of a saved answer of any type, nil when the answer is missing.
+func ans[T any, P interface {
+	*T
+	Base() *target.Answer
+}](p P) *target.Answer {
 	if p == nil {
 		return nil
 	}
-	return get(p)
+	return p.Base()
 }
 
 // Rules lists the AWS rules.

@@ -117,6 +117,17 @@ func (p *policy) matches(s *snapshot.Snapshot, pod *snapshot.Pod) match {
 	return yes
 }
 
+// selecting returns the policies of ps that definitely select pod, in order.
+func selecting(s *snapshot.Snapshot, ps []*policy, pod *snapshot.Pod) []*policy {
+	var out []*policy
+	for _, p := range ps {
+		if p.matches(s, pod) == yes {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func policies(s *snapshot.Snapshot) []*policy {
 	items := s.SecurityGroupPolicies()
 	out := make([]*policy, 0, len(items))
@@ -217,13 +228,11 @@ func SeveralPolicies() rule.Rule {
 					continue // a controlled Pod is reported through its controller's template
 				}
 				var names, groups []string
-				for _, p := range ps {
-					if p.matches(s, pod) == yes {
-						names = append(names, p.item.Meta.Name)
-						for _, g := range p.spec.SecurityGroups.Groups {
-							if !slices.Contains(groups, g) {
-								groups = append(groups, g)
-							}
+				for _, p := range selecting(s, ps, pod) {
+					names = append(names, p.item.Meta.Name)
+					for _, g := range p.spec.SecurityGroups.Groups {
+						if !slices.Contains(groups, g) {
+							groups = append(groups, g)
 						}
 					}
 				}
@@ -263,10 +272,8 @@ func HostNetwork() rule.Rule {
 					continue
 				}
 				var names []string
-				for _, p := range ps {
-					if p.matches(s, pod) == yes {
-						names = append(names, p.item.Meta.Name)
-					}
+				for _, p := range selecting(s, ps, pod) {
+					names = append(names, p.item.Meta.Name)
 				}
 				if len(names) > 0 {
 					out = append(out, m.Failf(&pod.Object, pod.Spath("hostNetwork"), "%s %s in namespace %s runs with hostNetwork, so SecurityGroupPolicy %s does not apply to it: it has the node's security groups",

@@ -22,32 +22,12 @@ const SourceName = "aws_cloudtrail"
 
 // Event is one decoded CloudTrail record, valid until the decoder decodes the next one.
 type Event struct {
-	num    uint64
-	timeNs int64
-	raw    []byte
-	root   *fastjson.Value
+	detect.JSONRecord // Num, TimeNs, Raw, JSON
 
 	id, errCode, eventTime, src, name, region, srcIP, userAgent *fastjson.Value
 	identity, reqParams, respElems, addData                     *fastjson.Value
 	readOnly, mgmt, recipient                                   *fastjson.Value
 }
-
-// Num implements detect.Event.
-func (e *Event) Num() uint64 { return e.num }
-
-// TimeNs implements detect.Event.
-func (e *Event) TimeNs() int64 { return e.timeNs }
-
-// Raw implements detect.JSONEvent.
-func (e *Event) Raw() []byte {
-	if e.raw == nil && e.root != nil {
-		e.raw = e.root.MarshalTo(nil)
-	}
-	return e.raw
-}
-
-// JSON implements detect.JSONEvent.
-func (e *Event) JSON() *fastjson.Value { return e.root }
 
 // SourceName implements detect.JSONEvent.
 func (e *Event) SourceName() string { return SourceName }
@@ -140,7 +120,7 @@ func (d *Decoder) one(v *fastjson.Value, raw []byte, fn func(*Event) error) erro
 	}
 	d.num++
 	e := &d.ev
-	*e = Event{num: d.num, raw: raw, root: v}
+	*e = Event{JSONRecord: detect.JSONRecord{Number: d.num, Text: raw, Tree: v}}
 	o, _ := v.Object()
 	o.Visit(func(k []byte, x *fastjson.Value) {
 		switch string(k) {
@@ -178,7 +158,7 @@ func (d *Decoder) one(v *fastjson.Value, raw []byte, fn func(*Event) error) erro
 	})
 	if t, ok := sok(e.eventTime); ok {
 		if tt, err := time.Parse(time.RFC3339Nano, t); err == nil {
-			e.timeNs = tt.UnixNano()
+			e.Time = tt.UnixNano()
 		}
 	}
 	return fn(e)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/eksguard/eksguard/pkg/detect"
+	"github.com/eksguard/eksguard/pkg/detect/detecttest"
 )
 
 // FuzzDecode: any bytes decode to records or an error, and every field extracts from
@@ -13,32 +14,16 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","requestParameters":{"tagSpecificationSet":{"items":[{"resourceType":"instance","tags":[{"key":"Name","value":"x"}]}]}},"responseElements":{"instancesSet":{"items":[{"imageId":"ami-1"}]}}}]}`))
 	f.Add([]byte(`{"eventSource":1,"eventName":[],"userIdentity":"x","requestParameters":[1]}`))
 	f.Add([]byte(`{"Records":{}}`))
-	src := Source()
-	var exs []detect.Extractor
-	for _, fld := range src.Fields {
-		arg := ""
+	exs := detecttest.Extractors(f, Source(), func(fld detect.Field) string {
 		if fld.Arg == detect.ArgRequired {
-			arg = "/requestParameters/bucketName"
+			return "/requestParameters/bucketName"
 		}
-		ex, err := fld.Bind(arg)
-		if err != nil {
-			f.Fatal(fld.Name, err)
-		}
-		exs = append(exs, ex)
-	}
+		return ""
+	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var d Decoder
 		_ = d.Decode(data, func(e *Event) error {
-			for _, ex := range exs {
-				switch {
-				case ex.Str != nil:
-					ex.Str(e)
-				case ex.Strs != nil:
-					ex.Strs(e, nil)
-				case ex.Num != nil:
-					ex.Num(e)
-				}
-			}
+			detecttest.ExtractAll(exs, e)
 			e.Subject()
 			return nil
 		})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/eksguard/eksguard/pkg/detect"
 	"github.com/eksguard/eksguard/pkg/finding"
 )
 
@@ -26,10 +27,7 @@ type opt struct {
 // Event is one decoded audit event. It and every string read from it are valid until the
 // decoder that produced it decodes the next event.
 type Event struct {
-	num    uint64
-	timeNs int64
-	raw    []byte
-	root   *fastjson.Value
+	detect.JSONRecord // Num, TimeNs, Raw, JSON
 
 	stage, verb, auditID, uri, userAgent        opt
 	user, impUser                               opt
@@ -41,23 +39,6 @@ type Event struct {
 	codeBuf                                     []byte
 	cluster                                     string
 }
-
-// Num implements detect.Event.
-func (e *Event) Num() uint64 { return e.num }
-
-// TimeNs implements detect.Event.
-func (e *Event) TimeNs() int64 { return e.timeNs }
-
-// Raw implements detect.JSONEvent.
-func (e *Event) Raw() []byte {
-	if e.raw == nil && e.root != nil {
-		e.raw = e.root.MarshalTo(nil)
-	}
-	return e.raw
-}
-
-// JSON implements detect.JSONEvent.
-func (e *Event) JSON() *fastjson.Value { return e.root }
 
 // SourceName implements detect.JSONEvent.
 func (e *Event) SourceName() string { return SourceName }
@@ -134,7 +115,7 @@ func (d *Decoder) fill(v *fastjson.Value, raw []byte) {
 	d.num++
 	e := &d.ev
 	buf := e.codeBuf[:0]
-	*e = Event{num: d.num, raw: raw, root: v, cluster: d.ClusterName, codeBuf: buf}
+	*e = Event{JSONRecord: detect.JSONRecord{Number: d.num, Text: raw, Tree: v}, cluster: d.ClusterName, codeBuf: buf}
 	var ts, received opt
 	o, _ := v.Object()
 	o.Visit(func(k []byte, x *fastjson.Value) {
@@ -199,7 +180,7 @@ func (d *Decoder) fill(v *fastjson.Value, raw []byte) {
 	}
 	if ts.ok {
 		if t, err := time.Parse(time.RFC3339Nano, ts.s); err == nil {
-			e.timeNs = t.UnixNano()
+			e.Time = t.UnixNano()
 		}
 	}
 }

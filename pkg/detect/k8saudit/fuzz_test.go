@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/eksguard/eksguard/pkg/detect"
+	"github.com/eksguard/eksguard/pkg/detect/detecttest"
 )
 
 // FuzzDecode: any bytes decode to events or an error, and every field of the table
@@ -14,35 +15,19 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"kind":"Event","requestObject":{"rules":[{"verbs":["*"]}],"subjects":[{"kind":"User","name":"x"}],"roleRef":{"name":"cluster-admin"}}}`))
 	f.Add([]byte(`[1,2]`))
 	f.Add([]byte(`{"kind":"Event","requestObject":{"spec":{"containers":"nope","volumes":[1,{"hostPath":7}]}}}`))
-	src := Source()
-	var exs []detect.Extractor
-	for _, fld := range src.Fields {
-		arg := ""
+	exs := detecttest.Extractors(f, Source(), func(fld detect.Field) string {
 		switch {
 		case fld.Arg == detect.ArgRequired && (fld.Name == "json.value" || fld.Name == "jevt.value"):
-			arg = "/requestObject/spec/containers/0"
+			return "/requestObject/spec/containers/0"
 		case fld.Arg == detect.ArgRequired:
-			arg = "a"
+			return "a"
 		}
-		ex, err := fld.Bind(arg)
-		if err != nil {
-			f.Fatal(fld.Name, err)
-		}
-		exs = append(exs, ex)
-	}
+		return ""
+	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var d Decoder
 		_ = d.Decode(data, func(e *Event) error {
-			for _, ex := range exs {
-				switch {
-				case ex.Str != nil:
-					ex.Str(e)
-				case ex.Strs != nil:
-					ex.Strs(e, nil)
-				case ex.Num != nil:
-					ex.Num(e)
-				}
-			}
+			detecttest.ExtractAll(exs, e)
 			e.Subject()
 			e.Info()
 			return nil
