@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Builds the Dockerfile corpus: every Dockerfile inside the Go module versions listed in
-# bench/dockerfile/modules.txt, as served by the module proxy, deduplicated by content, as
-# $CACHE/corpus/<sha256 prefix>.Dockerfile.
+# bench/dockerfile/modules.txt, as served by the module proxy, and inside the npm package
+# versions listed in bench/dockerfile/npm.txt, as served by the npm registry, deduplicated
+# by content, as $CACHE/corpus/<sha256 prefix>.Dockerfile.
 # Usage: bench/dockerfile/corpus.sh CACHE_DIR
 #
 # Zips already in the user's module cache are read in place; the others are fetched with
 # `go mod download` into a module cache of the corpus's own ($CACHE/gomodcache), two at a
 # time, skipping zips over 200 MB, and removed (zip and extracted tree) once their
 # Dockerfiles are copied out, so the disk use stays bounded. Versions
-# already taken in are listed in $CACHE/corpus.done and skipped on later runs.
+# already taken in are listed in $CACHE/corpus.done and skipped on later runs. npm tarballs
+# are fetched from the registry `npm config get registry` names, four at a time, skipping
+# tarballs over 50 MB, into $CACHE/npm and removed once read.
 set -euo pipefail
 CACHE=${1:?cache dir}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -54,4 +57,36 @@ one() {
 }
 export -f one
 grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/bench/dockerfile/modules.txt" | xargs -P 2 -I{} bash -c 'one "$@"' _ {}
+
+# onenpm NAME@VERSION: fetch the tarball, copy the Dockerfiles out, drop the tarball.
+onenpm() {
+	local pv=$1 name ver url size tgz n
+	grep -qxF "npm:$pv" "$CACHE/corpus.done" && return 0
+	name=${pv%@*} ver=${pv##*@}
+	url=${REGISTRY%/}/$name/-/${name##*/}-$ver.tgz
+	size=$(curl -sfIL --max-time 60 "$url" | tr -d '\r' | awk 'tolower($1)=="content-length:"{n=$2} END{print n+0}')
+	if [ "${size:-0}" -gt 52428800 ]; then
+		echo "npm:$pv: skipped, a tarball of $size bytes" >&2
+		return 0
+	fi
+	tgz=$CACHE/npm/$(printf '%s' "$pv" | tr '/@' '__').tgz
+	if ! curl -sfL --max-time 300 -o "$tgz" "$url"; then
+		rm -f "$tgz"
+		echo "npm:$pv: skipped, not served" >&2
+		return 0
+	fi
+	n=$("$CACHE/extract" "$CACHE/corpus" "$tgz" | awk '{print $2}') || n=
+	rm -f "$tgz"
+	if [ -z "$n" ]; then
+		echo "npm:$pv: skipped, not a readable tarball" >&2
+		return 0
+	fi
+	echo "npm:$pv" >>"$CACHE/corpus.done"
+	echo "npm:$pv: $n new" >&2
+}
+export -f onenpm
+REGISTRY=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+export REGISTRY
+mkdir -p "$CACHE/npm"
+grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/bench/dockerfile/npm.txt" | xargs -P 4 -I{} bash -c 'onenpm "$@"' _ {}
 ls "$CACHE/corpus" | wc -l

@@ -1,7 +1,7 @@
-// Command extract copies the Dockerfiles inside Go module zips into a corpus directory,
-// for bench/dockerfile/corpus.sh.
+// Command extract copies the Dockerfiles inside Go module zips and npm package tarballs
+// (.tgz) into a corpus directory, for bench/dockerfile/corpus.sh.
 //
-// Usage: extract CORPUS_DIR ZIP...
+// Usage: extract CORPUS_DIR ZIP_OR_TGZ...
 //
 // A file is a Dockerfile under the rule eksguard's directory walker applies
 // (manifest.IsDockerfileName); files over 1 MiB are left out. Each distinct content is
@@ -10,13 +10,16 @@
 package main
 
 import (
+	"archive/tar"
 	"archive/zip"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/eksguard/eksguard/pkg/source/manifest"
 )
@@ -30,7 +33,11 @@ func main() {
 	}
 	out := os.Args[1]
 	for _, zp := range os.Args[2:] {
-		n, err := extract(zp, out)
+		extractFn := extract
+		if strings.HasSuffix(zp, ".tgz") || strings.HasSuffix(zp, ".tar.gz") {
+			extractFn = extractTgz
+		}
+		n, err := extractFn(zp, out)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "extract: %s: %v\n", zp, err)
 			os.Exit(1)
@@ -59,18 +66,64 @@ func extract(zp, out string) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("%s: %w", f.Name, err)
 		}
-		sum := sha256.Sum256(data)
-		dest := filepath.Join(out, hex.EncodeToString(sum[:8])+".Dockerfile")
-		if _, err := os.Stat(dest); err == nil {
-			continue
-		}
-		if err := os.WriteFile(dest+".tmp", data, 0o644); err != nil {
+		added, err := store(out, data)
+		if err != nil {
 			return n, err
 		}
-		if err := os.Rename(dest+".tmp", dest); err != nil {
-			return n, err
-		}
-		n++
+		n += added
 	}
 	return n, nil
+}
+
+// extractTgz is extract for a gzipped tar, as npm packs a package.
+func extractTgz(tp, out string) (int, error) {
+	f, err := os.Open(tp)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return 0, err
+	}
+	tr := tar.NewReader(gz)
+	n := 0
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if h.Typeflag != tar.TypeReg || h.Size > maxFile || !manifest.IsDockerfileName(h.Name) {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(tr, maxFile+1))
+		if err != nil {
+			return n, fmt.Errorf("%s: %w", h.Name, err)
+		}
+		added, err := store(out, data)
+		if err != nil {
+			return n, err
+		}
+		n += added
+	}
+}
+
+// store writes data into the corpus under its content hash; it returns 1 when the content
+// was new, 0 when the corpus already held it.
+func store(out string, data []byte) (int, error) {
+	sum := sha256.Sum256(data)
+	dest := filepath.Join(out, hex.EncodeToString(sum[:8])+".Dockerfile")
+	if _, err := os.Stat(dest); err == nil {
+		return 0, nil
+	}
+	if err := os.WriteFile(dest+".tmp", data, 0o644); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(dest+".tmp", dest); err != nil {
+		return 0, err
+	}
+	return 1, nil
 }
