@@ -25,6 +25,7 @@ const (
 	anOS      = "os-release"
 	anDpkg    = "dpkg"
 	anAPK     = "apk"
+	anRPM     = "rpm"
 	anGo      = "go-binary"
 	anPasswd  = "passwd"
 	anGroup   = "group"
@@ -34,6 +35,10 @@ const (
 	anPython  = "python"
 	anJava    = "java"
 )
+
+// MaxRPMDBBytes bounds an rpm database (read whole into memory: its pages point
+// anywhere in the file). Real ones are a few MiB to a few tens of MiB.
+const MaxRPMDBBytes = 128 << 20
 
 // MaxJavaArchiveBytes bounds the jar, war or ear files read (held in memory while read).
 const MaxJavaArchiveBytes = 64 << 20
@@ -92,6 +97,18 @@ func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 		&fnAnalyzer{name: anAPK, history: true, wants: func(p string, _ *imagefs.Entry) bool {
 			return p == "/lib/apk/db/installed"
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.APK(r, p) }},
+		&fnAnalyzer{name: anRPM, history: true, stream: true, wants: func(p string, _ *imagefs.Entry) bool {
+			return slices.Contains(pkgdb.RPMPaths, p)
+		}, read: func(p string, e *imagefs.Entry, r io.Reader) (any, error) {
+			if e.Size > MaxRPMDBBytes {
+				return nil, fmt.Errorf("rpm database of %s is over the %s limit", mib(e.Size), mib(MaxRPMDBBytes))
+			}
+			b := make([]byte, e.Size)
+			if _, err := io.ReadFull(r, b); err != nil {
+				return nil, err
+			}
+			return pkgdb.RPM(b, p)
+		}},
 		&fnAnalyzer{name: anGo, stream: true, wants: func(_ string, e *imagefs.Entry) bool {
 			return e.Mode&0111 != 0 && e.Size > 64<<10
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) {
@@ -269,7 +286,7 @@ func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
 			inv.OS = os
 		}
 	}
-	for _, an := range []string{anDpkg, anAPK} {
+	for _, an := range []string{anDpkg, anAPK, anRPM} {
 		for _, r := range f.Results(an) {
 			hist := f.History(r.Path, an)
 			for _, p := range r.Value.([]inventory.Package) {

@@ -191,7 +191,17 @@ func FinishPURLs(pkgs []inventory.Package, os *inventory.OS) {
 			}
 			p.PURL = PURL(p.Type, n, p.Name, p.Version, "arch", p.Arch, "distro", distro(os))
 		case inventory.TypeRPM:
-			p.PURL = PURL(p.Type, ns, p.Name, p.Version, "arch", p.Arch, "distro", distro(os))
+			// The purl spec's rpm form: the version is version-release, the epoch a
+			// qualifier, and upstream the source rpm.
+			epoch, ver, ok := strings.Cut(p.Version, ":")
+			if !ok {
+				epoch, ver = "", p.Version
+			}
+			upstream := ""
+			if p.Source != nil {
+				upstream = p.Source.Name + "-" + p.Source.Version + ".src.rpm"
+			}
+			p.PURL = PURL(p.Type, ns, p.Name, ver, "arch", p.Arch, "epoch", epoch, "distro", distro(os), "upstream", upstream)
 		}
 	}
 }

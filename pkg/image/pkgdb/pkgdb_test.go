@@ -152,3 +152,22 @@ func FuzzPasswd(f *testing.F) {
 		}
 	})
 }
+
+func TestSourceRPM(t *testing.T) {
+	for in, want := range map[string]string{
+		"bash-5.1.8-6.el9.src.rpm":               "bash|5.1.8-6.el9",
+		"python3.11-3.11.7-1.el9_3.src.rpm":      "python3.11|3.11.7-1.el9_3",
+		"kernel-5.14.0-427.13.1.el9_4.nosrc.rpm": "kernel|5.14.0-427.13.1.el9_4",
+		"no-version.src.rpm":                     "",
+		"bash.rpm":                               "",
+	} {
+		n, v, ok := SourceRPM(in)
+		got := ""
+		if ok {
+			got = n + "|" + v
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}
