@@ -32,6 +32,8 @@ const (
 	anSecrets = "secrets"
 	anNPM     = "npm"
 	anNPMLock = "npm-lock"
+	anYarn    = "yarn-lock"
+	anPNPM    = "pnpm-lock"
 	anPython  = "python"
 	anJava    = "java"
 )
@@ -128,6 +130,12 @@ func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 		&fnAnalyzer{name: anNPMLock, wants: func(p string, e *imagefs.Entry) bool {
 			return path.Base(p) == "package-lock.json" && !strings.Contains(p, "/node_modules/")
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.NPMLock(r, p) }},
+		&fnAnalyzer{name: anYarn, wants: func(p string, e *imagefs.Entry) bool {
+			return path.Base(p) == "yarn.lock" && !strings.Contains(p, "/node_modules/")
+		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.YarnLock(r, p) }},
+		&fnAnalyzer{name: anPNPM, wants: func(p string, e *imagefs.Entry) bool {
+			return path.Base(p) == "pnpm-lock.yaml" && !strings.Contains(p, "/node_modules/")
+		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.PNPMLock(r, p) }},
 		&fnAnalyzer{name: anPython, wants: func(p string, e *imagefs.Entry) bool {
 			return strings.HasSuffix(p, ".dist-info/METADATA") || strings.HasSuffix(p, ".egg-info/PKG-INFO") || strings.HasSuffix(p, ".egg-info")
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.PythonMetadata(r, p) }},
@@ -312,14 +320,15 @@ func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
 	}
 	// Installed npm packages, then lockfile entries that no installed package.json covers.
 	installed := map[string]bool{}
-	for _, an := range []string{anNPM, anNPMLock, anPython, anJava} {
+	for _, an := range []string{anNPM, anNPMLock, anYarn, anPNPM, anPython, anJava} {
+		lock := an == anNPMLock || an == anYarn || an == anPNPM
 		for _, r := range f.Results(an) {
 			for _, p := range r.Value.([]inventory.Package) {
 				key := p.Name + "@" + p.Version
 				if an == anNPM {
 					installed[key] = true
 				}
-				if an == anNPMLock && installed[key] {
+				if lock && installed[key] {
 					continue
 				}
 				p.Layer = layer(r.Layer)
