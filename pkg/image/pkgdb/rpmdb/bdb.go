@@ -152,7 +152,12 @@ func (d *bdb) overflow(pg, n uint32) ([]byte, error) {
 	if n > MaxBlobBytes {
 		return nil, fmt.Errorf("value of %d bytes is over the %d MiB limit", n, MaxBlobBytes>>20)
 	}
-	out := make([]byte, 0, n)
+	if uint64(n) > uint64(d.pages)*uint64(d.ps) {
+		return nil, fmt.Errorf("value of %d bytes is larger than the file", n)
+	}
+	// Grow as pages are read: a claimed length costs nothing until pages back it, and
+	// each page is read once.
+	out := make([]byte, 0, min(n, 64<<10))
 	for uint32(len(out)) < n {
 		if pg == 0 {
 			return nil, fmt.Errorf("overflow chain ends after %d of %d bytes", len(out), n)

@@ -180,7 +180,7 @@ func TestCorruptDatabases(t *testing.T) {
 	}{
 		"sqlite truncated":     {sq[:len(sq)/3], "outside"},
 		"sqlite bad page size": {mut(sq, func(b []byte) { b[16], b[17] = 0, 7 }), "page size"},
-		"bdb truncated":        {bdbb[:4096*3], "outside"},
+		"bdb truncated":        {bdbb[:4096*3], "larger than the file"},
 		"bdb encrypted":        {mut(bdbb, func(b []byte) { b[24] = 1 }), "encrypted"},
 		"bdb too many buckets": {mut(bdbb, func(b []byte) { binary.LittleEndian.PutUint32(b[72:], 1<<30) }), "buckets"},
 		"ndb bad slot":         {mut(ndbb, func(b []byte) { b[2*16] = 'X' }), "bad magic"},

@@ -186,7 +186,10 @@ func (db *sqliteDB) payload(p []byte, c int) ([]byte, error) {
 	if c+local+4 > u {
 		return nil, errors.New("overflow page number cut off")
 	}
-	out := make([]byte, 0, total)
+	if total > len(db.b) {
+		return nil, fmt.Errorf("record of %d bytes is larger than the file", total)
+	}
+	out := make([]byte, 0, min(total, 64<<10))
 	out = append(out, p[c:c+local]...)
 	next := binary.BigEndian.Uint32(p[c+local:])
 	for len(out) < total {
