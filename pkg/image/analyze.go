@@ -284,6 +284,31 @@ func progress(im *Image, read *atomic.Int64) func() {
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
+// rpmDatabase keeps one rpm database when an image holds several (a stale Berkeley DB
+// Packages left beside the sqlite database a migration wrote): sqlite first, then ndb, then
+// Berkeley DB, as rpm itself only reads its configured backend.
+func rpmDatabase(rs []imagefs.Result) []imagefs.Result {
+	if len(rs) < 2 {
+		return rs
+	}
+	rank := func(p string) int {
+		switch path.Base(p) {
+		case "rpmdb.sqlite":
+			return 0
+		case "Packages.db":
+			return 1
+		}
+		return 2
+	}
+	best := rs[0]
+	for _, r := range rs[1:] {
+		if rank(r.Path) < rank(best.Path) {
+			best = r
+		}
+	}
+	return []imagefs.Result{best}
+}
+
 // inventoryOf collects the OS and packages of the files present in the final image; each
 // package records the layer that introduced it.
 func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
@@ -295,7 +320,11 @@ func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
 		}
 	}
 	for _, an := range []string{anDpkg, anAPK, anRPM} {
-		for _, r := range f.Results(an) {
+		results := f.Results(an)
+		if an == anRPM {
+			results = rpmDatabase(results)
+		}
+		for _, r := range results {
 			hist := f.History(r.Path, an)
 			for _, p := range r.Value.([]inventory.Package) {
 				idx := r.Layer

@@ -62,6 +62,11 @@ func TestRPMImages(t *testing.T) {
 			{Path: "etc/os-release", Content: "ID=\"amzn\"\nVERSION_ID=\"2\"\n"},
 			{Path: "var/lib/rpm/Packages", From: rpmFixture(t, "Packages3.bdb")},
 		}}}}, "bigdesc@0.1-7/0 hello@1.2.3-4.fc40/0 libfoo@2:2.0-1.el9/0", nil},
+		{"stale-bdb-beside-sqlite", imagetest.Spec{Layers: []imagetest.Layer{{Files: []imagetest.Entry{
+			{Path: "etc/os-release", Content: "ID=\"rhel\"\nVERSION_ID=\"9.4\"\n"},
+			{Path: "var/lib/rpm/Packages", From: rpmFixture(t, "Packages3.bdb")},
+			{Path: "var/lib/rpm/rpmdb.sqlite", From: rpmFixture(t, "rpmdb2.sqlite")},
+		}}}}, "bigdesc@0.1-7/0 hello@1.2.3-4.fc40/0", nil},
 		{"opensuse-ndb", imagetest.Spec{Layers: []imagetest.Layer{{Files: []imagetest.Entry{
 			{Path: "etc/os-release", Content: "ID=\"opensuse-leap\"\nVERSION_ID=\"15.6\"\n"},
 			{Path: "var/lib/rpm", Type: "symlink", Link: "../../usr/lib/sysimage/rpm"},

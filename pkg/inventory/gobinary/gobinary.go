@@ -40,8 +40,11 @@ const (
 	buildInfoAlign  = 16
 	buildInfoHeader = 32
 	maxModInfo      = 4 << 20
-	chunk           = 1 << 20
 )
+
+// chunk is how much of the stream is read at a time (a variable for the tests, which move
+// the chunk boundaries across the strings the reader looks for).
+var chunk = 1 << 20
 
 // Binary is what a Go binary's build information says.
 type Binary struct {

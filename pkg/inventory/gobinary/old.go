@@ -107,61 +107,70 @@ func (sc *oldScan) collect(buf []byte, off int64, r io.Reader, eof bool) ([]byte
 	if sc.roStart < 0 {
 		return buf, nil
 	}
-	end := off + int64(len(buf))
-	if !eof {
-		end -= tailKeep
-	}
-	from, to := max(sc.next, sc.roStart, off), min(end, sc.roEnd)
-	if from >= to {
-		sc.next = max(sc.next, to)
-		return buf, nil
-	}
-	sc.next = to
-	region := buf[from-off : to-off]
-	for i := 0; ; {
-		j := bytes.Index(region[i:], []byte("go1"))
-		if j < 0 {
-			break
+	// A module string read on to its end grows buf: the loop then notes what the
+	// growth brought in too.
+	for {
+		end := off + int64(len(buf))
+		if !eof {
+			end -= tailKeep
 		}
-		at := i + j
-		if len(sc.versions) < maxCandidates {
-			p := int(from-off) + at
-			sc.versions[from+int64(at)] = string(buf[p:min(p+maxVersionBytes, len(buf))])
+		from, to := max(sc.next, sc.roStart, off), min(end, sc.roEnd)
+		if from >= to {
+			sc.next = max(sc.next, to)
+			return buf, nil
 		}
-		i = at + 3
-	}
-	for i := 0; ; {
-		j := bytes.Index(region[i:], modStart)
-		if j < 0 {
-			break
-		}
-		at := i + j
-		p := int(from-off) + at
-		for {
-			if k := bytes.Index(buf[p+len(modStart):], modEnd); k >= 0 {
-				if len(sc.mods) < maxModStrings {
-					sc.mods[from+int64(at)] = string(buf[p : p+len(modStart)+k+len(modEnd)])
-				}
+		sc.next = to
+		region := buf[from-off : to-off]
+		for i := 0; ; {
+			j := bytes.Index(region[i:], []byte("go1"))
+			if j < 0 {
 				break
 			}
-			if eof || len(buf)-p > maxModInfo {
-				break // not a module string after all
+			at := i + j
+			if len(sc.versions) < maxCandidates {
+				p := int(from-off) + at
+				sc.versions[from+int64(at)] = string(buf[p:min(p+maxVersionBytes, len(buf))])
 			}
-			// Read on until the closing sentinel: the module string is in the read-only
-			// segment, before the build-info header the caller still has to find in buf.
-			more := make([]byte, 256<<10)
-			n, err := io.ReadFull(r, more)
-			buf = append(buf, more[:n]...)
-			if err != nil {
-				eof = true
-				if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-					return buf, err
+			i = at + 3
+		}
+		grew := false
+		for i := 0; ; {
+			j := bytes.Index(region[i:], modStart)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			p := int(from-off) + at
+			for {
+				if k := bytes.Index(buf[p+len(modStart):], modEnd); k >= 0 {
+					if len(sc.mods) < maxModStrings {
+						sc.mods[from+int64(at)] = string(buf[p : p+len(modStart)+k+len(modEnd)])
+					}
+					break
+				}
+				if eof || len(buf)-p > maxModInfo {
+					break // not a module string after all
+				}
+				// Read on until the closing sentinel: the module string is in the
+				// read-only segment, before the build-info header the caller still has
+				// to find in buf.
+				more := make([]byte, 256<<10)
+				n, err := io.ReadFull(r, more)
+				buf = append(buf, more[:n]...)
+				grew = true
+				if err != nil {
+					eof = true
+					if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+						return buf, err
+					}
 				}
 			}
+			i = at + len(modStart)
 		}
-		i = at + len(modStart)
+		if !grew {
+			return buf, nil
+		}
 	}
-	return buf, nil
 }
 
 // fileOffset maps a virtual address to its file offset.

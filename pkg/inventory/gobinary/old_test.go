@@ -23,11 +23,33 @@ func TestGo117Binary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := "stdlib@1.17.13 example.com/uuidgen@(devel) github.com/google/uuid@v1.3.0"
+	if s := joined(b); s != want {
+		t.Errorf("got %s", s)
+	}
+	// Chunk boundaries anywhere: inside the read-only segment, the version string or the
+	// module string (which the reader then reads on to its end: 740,207 splits the module
+	// string of this binary, 832,389 falls just after its version string).
+	defer func(c int) { chunk = c }(chunk)
+	for _, c := range []int{4096, 65536 + 13, 300_007, 740_207, 832_389, 1_000_003} {
+		chunk = c
+		if _, err := f.Seek(0, 0); err != nil {
+			t.Fatal(err)
+		}
+		b, err := ReadBinary(struct{ io.Reader }{f}, "", "")
+		if err != nil {
+			t.Fatalf("chunk %d: %v", c, err)
+		}
+		if s := joined(b); s != want {
+			t.Errorf("chunk %d: got %s", c, s)
+		}
+	}
+}
+
+func joined(b *Binary) string {
 	var got []string
 	for _, p := range b.Packages {
 		got = append(got, p.Name+"@"+p.Version)
 	}
-	if s := strings.Join(got, " "); s != "stdlib@1.17.13 example.com/uuidgen@(devel) github.com/google/uuid@v1.3.0" {
-		t.Errorf("got %s", s)
-	}
+	return strings.Join(got, " ")
 }
