@@ -37,7 +37,7 @@ SRC
     chmod -R u+w "$tc"
     chmod +x "$tc"/bin/* "$tc"/pkg/tool/*/*
     GOROOT="$tc" GOPATH="$_g117_dir/gopath" GOCACHE="$_g117_dir/gocache" CGO_ENABLED=0 \
-      "$tc/bin/go" build -o "$_g117_dir/bin/uuidgen-go1.17" .
+      "$tc/bin/go" build -trimpath -o "$_g117_dir/bin/uuidgen-go1.17" .
   )
 fi
 export EKSGUARD_GO117_BINARY="$_g117_dir/bin/uuidgen-go1.17"

@@ -1,6 +1,7 @@
 package gobinary
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"strings"
@@ -27,11 +28,20 @@ func TestGo117Binary(t *testing.T) {
 	if s := joined(b); s != want {
 		t.Errorf("got %s", s)
 	}
-	// Chunk boundaries anywhere: inside the read-only segment, the version string or the
-	// module string (which the reader then reads on to its end: 740,207 splits the module
-	// string of this binary, 832,389 falls just after its version string).
+	// Chunk boundaries anywhere: inside the read-only segment, through the module string
+	// (which the reader then reads on to its end) and just after the version string. A
+	// round reads chunk+32 bytes and keeps the last 64 for the next one, so the first
+	// round ends at chunk+32.
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, ver := bytes.Index(data, modStart), bytes.Index(data, []byte("go1.17.13"))
+	if mod < 0 || ver < 0 {
+		t.Fatalf("module string at %d, version at %d", mod, ver)
+	}
 	defer func(c int) { chunk = c }(chunk)
-	for _, c := range []int{4096, 65536 + 13, 300_007, 740_207, 832_389, 1_000_003} {
+	for _, c := range []int{4096, 65536 + 13, 300_007, mod + 64 + 40 - 32, ver + 64 + 5 - 32, 1_000_003} {
 		chunk = c
 		if _, err := f.Seek(0, 0); err != nil {
 			t.Fatal(err)
