@@ -2,6 +2,7 @@ package gobinary
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"os"
 	"strings"
@@ -62,4 +63,68 @@ func joined(b *Binary) string {
 		got = append(got, p.Name+"@"+p.Version)
 	}
 	return strings.Join(got, " ")
+}
+
+// pointerBuildInfo builds a small ELF file laid out as Go 1.13-1.17 linked ones: a read-only
+// segment holding the version and module strings, then a writable one opening with the
+// pointer-format build-info header and holding the two string headers it points to.
+func pointerBuildInfo(vers, mod string) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 0x3000)
+	copy(b, "\x7fELF")
+	b[4], b[5] = 2, 1 // 64-bit, little-endian
+	le.PutUint64(b[32:], 64)
+	le.PutUint16(b[54:], 56)
+	le.PutUint16(b[56:], 2)
+	ph := func(i int, flags uint32, off, vaddr uint64) {
+		p := b[64+56*i:]
+		le.PutUint32(p[0:], 1) // PT_LOAD
+		le.PutUint32(p[4:], flags)
+		le.PutUint64(p[8:], off)
+		le.PutUint64(p[16:], vaddr)
+		le.PutUint64(p[32:], 0x1000)
+	}
+	ph(0, 4, 0x1000, 0x401000) // R: .rodata
+	ph(1, 6, 0x2000, 0x402000) // RW: .go.buildinfo, .data
+	copy(b[0x1000:], vers)
+	copy(b[0x1100:], mod)
+	copy(b[0x2000:], buildInfoMagic)
+	b[0x2000+14], b[0x2000+15] = 8, 0 // pointer size 8, little-endian, not inline
+	le.PutUint64(b[0x2010:], 0x402020)
+	le.PutUint64(b[0x2018:], 0x402030)
+	le.PutUint64(b[0x2020:], 0x401000)
+	le.PutUint64(b[0x2028:], uint64(len(vers)))
+	le.PutUint64(b[0x2030:], 0x401100)
+	le.PutUint64(b[0x2038:], uint64(len(mod)))
+	return b
+}
+
+var pointerMod = string(modStart) + "path\texample.com/old\nmod\texample.com/old\tv0.3.0\th1:x=\ndep\tgolang.org/x/text\tv0.3.7\th1:y=\n" + string(modEnd)
+
+func TestPointerFormat(t *testing.T) {
+	b, err := ReadBinary(bytes.NewReader(pointerBuildInfo("go1.16.15", pointerMod)), "/old", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := joined(b); s != "stdlib@1.16.15 example.com/old@v0.3.0 golang.org/x/text@v0.3.7" {
+		t.Errorf("got %s", s)
+	}
+	// A version pointer to bytes that are no noted "go1" string.
+	bad := pointerBuildInfo("go1.16.15", pointerMod)
+	binary.LittleEndian.PutUint64(bad[0x2020:], 0x401004)
+	if _, err := ReadBinary(bytes.NewReader(bad), "/old", ""); err == nil || !strings.Contains(err.Error(), "version string was not found") {
+		t.Errorf("bad version pointer: %v", err)
+	}
+	// A string header outside every segment.
+	bad = pointerBuildInfo("go1.16.15", pointerMod)
+	binary.LittleEndian.PutUint64(bad[0x2010:], 0x900000)
+	if _, err := ReadBinary(bytes.NewReader(bad), "/old", ""); err == nil || !strings.Contains(err.Error(), "points to") {
+		t.Errorf("pointer outside: %v", err)
+	}
+	// Not ELF: reported as not read, never guessed.
+	notELF := pointerBuildInfo("go1.16.15", pointerMod)
+	copy(notELF, "MZ\x00\x00")
+	if _, err := ReadBinary(bytes.NewReader(notELF), "/old.exe", ""); err == nil || !strings.Contains(err.Error(), "outside ELF") {
+		t.Errorf("PE: %v", err)
+	}
 }
