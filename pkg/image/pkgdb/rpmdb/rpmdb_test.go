@@ -19,7 +19,8 @@ import (
 //   - rpmdb3.sqlite, rpmdb153.sqlite: written by rpm 4.18 (`rpm --justdb -i`) from rpms
 //     built by rpmbuild; 3 packages (one header over 30 KB, so overflow pages; an epoch; a
 //     modularity label) and 153 packages (interior b-tree pages).
-//   - Packages3.bdb, Packages3-bigendian.bdb, Packages153.bdb: Berkeley DB 5.3 hash
+//   - Packages3.bdb, Packages3-bigendian.bdb, Packages153.bdb, Packages3-16k.bdb (16 KiB
+//     pages: the two small headers stay on their hash page): Berkeley DB 5.3 hash
 //     databases written by db5.3_load from the same header blobs, and read back by rpm's
 //     own bdb_ro backend (`rpm --define '_db_backend bdb_ro' -qa`) to the same golden list.
 //   - Packages3.ndb: written by writeNDB below from the same blobs (Debian's rpm has no
@@ -76,6 +77,7 @@ func TestReadMatchesRPM(t *testing.T) {
 		{"Packages3.bdb", "bdb", "rpmdb3.golden"},
 		{"Packages3-bigendian.bdb", "bdb", "rpmdb3.golden"},
 		{"Packages153.bdb", "bdb", "rpmdb153.golden"},
+		{"Packages3-16k.bdb", "bdb", "rpmdb3.golden"},
 		{"Packages3.ndb", "ndb", "rpmdb3.golden"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
