@@ -67,8 +67,9 @@ type Stats struct {
 	RuleErrors  int            `json:"ruleErrors"` // rules that could not evaluate an object
 	BySeverity  map[string]int `json:"bySeverity"`
 	// Subject names what the run read when it is not manifests or a cluster: "image",
-	// "node", "aws" (an account snapshot) or "event" (detect). Summary lines word
-	// themselves from it (Scanned).
+	// "node", "aws" (an account snapshot), "event" (detect), "binary" (scan binary: Objects
+	// counts packages, Files binaries) or "inventory" (db match, likewise). Summary lines
+	// word themselves from it (Scanned).
 	Subject string `json:"subject,omitempty"`
 	// Packages counts the packages of a scanned image's inventory.
 	Packages int `json:"packages,omitempty"`
@@ -80,11 +81,14 @@ const (
 	SubjectNode  = "node"
 	SubjectAWS   = "aws"
 	SubjectEvent = "event"
+	// SubjectBinary and SubjectInventory count packages in Objects and inputs in Files.
+	SubjectBinary    = "binary"
+	SubjectInventory = "inventory"
 )
 
 // Scanned words what the run read, for summary lines: "in 12 objects (4 workloads) from 3
 // files", "in 1 image (143 packages)", "in 1 node", "in 1 AWS account snapshot", "in 120
-// events from 2 inputs". Every format that prints a summary line takes it from here.
+// events from 2 inputs", "in 3 packages of 1 binary". Every format that prints a summary line takes it from here.
 func (s *Stats) Scanned() string {
 	n := func(k int, one, many string) string {
 		if k == 1 {
@@ -101,6 +105,10 @@ func (s *Stats) Scanned() string {
 		return "in " + n(s.Objects, "AWS account snapshot", "AWS account snapshots")
 	case SubjectEvent:
 		return fmt.Sprintf("in %s from %s", n(s.Objects, "event", "events"), n(s.Files, "input", "inputs"))
+	case SubjectBinary:
+		return fmt.Sprintf("in %s of %s", n(s.Objects, "package", "packages"), n(s.Files, "binary", "binaries"))
+	case SubjectInventory:
+		return fmt.Sprintf("in %s of %s", n(s.Objects, "package", "packages"), n(s.Files, "inventory", "inventories"))
 	}
 	out := fmt.Sprintf("in %d objects (%d workloads) ", s.Objects, s.Workloads)
 	if s.Dockerfiles > 0 {

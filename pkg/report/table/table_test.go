@@ -93,3 +93,15 @@ func TestSummaryWording(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryWordingBinaries(t *testing.T) {
+	st := report.Stats{Subject: report.SubjectBinary, Stats: engine.Stats{Files: 2, Objects: 31}}
+	if got := st.Scanned(); got != "in 31 packages of 2 binaries" {
+		t.Errorf("got %q", got)
+	}
+	st.Subject = report.SubjectInventory
+	st.Files = 1
+	if got := st.Scanned(); got != "in 31 packages of 1 inventory" {
+		t.Errorf("got %q", got)
+	}
+}
