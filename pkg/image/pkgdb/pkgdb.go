@@ -149,7 +149,7 @@ func PURL(typ, namespace, name, version string, qualifiers ...string) string {
 }
 
 func escape(s string) string {
-	return strings.NewReplacer(":", "%3A", "@", "%40").Replace(url.PathEscape(s))
+	return strings.NewReplacer(":", "%3A", "@", "%40", "+", "%2B").Replace(url.PathEscape(s))
 }
 
 // distro is the purl distro qualifier: id-version_id.
@@ -201,9 +201,29 @@ func FinishPURLs(pkgs []inventory.Package, os *inventory.OS) {
 			if p.Source != nil {
 				upstream = p.Source.Name + "-" + p.Source.Version + ".src.rpm"
 			}
-			p.PURL = PURL(p.Type, ns, p.Name, ver, "arch", p.Arch, "epoch", epoch, "distro", distro(os), "upstream", upstream)
+			rns := ns
+			if rns == "" {
+				rns = rpmVendorNamespace(p.Vendor)
+			}
+			p.PURL = PURL(p.Type, rns, p.Name, ver, "arch", p.Arch, "epoch", epoch, "distro", distro(os), "upstream", upstream)
 		}
 	}
+}
+
+// rpmVendorNamespace names an rpm's purl namespace from its vendor when the image has no
+// os-release: the distribution ID the vendor ships, or "" for a vendor not known here.
+func rpmVendorNamespace(vendor string) string {
+	v := strings.ToLower(vendor)
+	for _, m := range []struct{ word, ns string }{
+		{"red hat", "rhel"}, {"amazon", "amzn"}, {"fedora", "fedora"}, {"centos", "centos"},
+		{"rocky", "rocky"}, {"almalinux", "almalinux"}, {"opensuse", "opensuse"}, {"suse", "sles"},
+		{"oracle", "ol"},
+	} {
+		if strings.Contains(v, m.word) {
+			return m.ns
+		}
+	}
+	return ""
 }
 
 // recordErr names the record a problem was found in.
