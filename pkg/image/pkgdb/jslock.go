@@ -123,7 +123,12 @@ func PNPMLock(r io.Reader, p string) ([]inventory.Package, error) {
 		key := unquoteYAML(strings.TrimSuffix(strings.TrimSpace(l), ":"))
 		var name, ver string
 		if strings.HasPrefix(lockVersion, "5") || strings.HasPrefix(lockVersion, "4") || strings.HasPrefix(lockVersion, "3") {
-			k := strings.TrimPrefix(key, "/")
+			// Registry packages are "/name/version"; other keys (host/path/ref) are
+			// tarball or git sources.
+			k, ok := strings.CutPrefix(key, "/")
+			if !ok {
+				return nil
+			}
 			i := strings.LastIndexByte(k, '/')
 			if i <= 0 {
 				return nil

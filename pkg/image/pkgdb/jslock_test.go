@@ -121,6 +121,9 @@ packages:
     resolution: {integrity: sha512-y}
     dev: false
 
+  registry.example.com/private-pkg/1.0.0:
+    resolution: {tarball: https://registry.example.com/private-pkg/-/private-pkg-1.0.0.tgz}
+
   github.com/u/repo/abcdef:
     resolution: {tarball: https://codeload.github.com/u/repo/tar.gz/abcdef}
     name: repo
