@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/vuln/db"
 )
 
@@ -211,7 +212,7 @@ errors (including no database).`,
 				}
 				inputs = append(inputs, vulnInput{name: a, subject: sub, inv: inv})
 			}
-			return v.run(cmd, inputs, errs, args)
+			return v.run(cmd, report.SubjectInventory, inputs, errs, args)
 		},
 	}
 	v.register(c)

@@ -230,6 +230,7 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 				sum.Stats.Documents += n
 			}
 			sum.Stats.Objects = sum.Stats.Documents
+			sum.Stats.Subject = report.SubjectEvent
 			if out.format == "falco-json" { // the format has no summary of its own
 				fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: %d events (%s), %d alerts, %d input errors\n",
 					sum.Stats.Documents, perSource(runner.Stats.Events), runner.Stats.Alerts, len(sum.Errors))

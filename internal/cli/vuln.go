@@ -94,7 +94,7 @@ type vulnInput struct {
 }
 
 // run matches every input and writes one report.
-func (v *vulnFlags) run(cmd *cobra.Command, inputs []vulnInput, inputErrs []finding.InputError, names []string) error {
+func (v *vulnFlags) run(cmd *cobra.Command, subject string, inputs []vulnInput, inputErrs []finding.InputError, names []string) error {
 	start := time.Now()
 	// main raises GOGC for the short-lived garbage of manifest scans; matching keeps the
 	// decoded records and findings live, so Go's default pacing keeps the peak near the
@@ -139,6 +139,7 @@ func (v *vulnFlags) run(cmd *cobra.Command, inputs []vulnInput, inputErrs []find
 	}
 	sum := &report.Summary{FailOn: threshold.String(), Errors: inputErrs}
 	sum.Stats.InputErrors = len(inputErrs)
+	sum.Stats.Subject = subject
 	for _, in := range inputs {
 		plat := match.Platform{GOOS: "linux"}
 		if in.goos != "" {
@@ -230,7 +231,7 @@ errors (including no database: run 'eksguard db update' first).`,
 					fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: %s: no Go binaries found\n", arg)
 				}
 			}
-			return v.run(cmd, inputs, errs, args)
+			return v.run(cmd, report.SubjectBinary, inputs, errs, args)
 		},
 	}
 	v.register(c)

@@ -25,15 +25,22 @@ const (
 	anOS      = "os-release"
 	anDpkg    = "dpkg"
 	anAPK     = "apk"
+	anRPM     = "rpm"
 	anGo      = "go-binary"
 	anPasswd  = "passwd"
 	anGroup   = "group"
 	anSecrets = "secrets"
 	anNPM     = "npm"
 	anNPMLock = "npm-lock"
+	anYarn    = "yarn-lock"
+	anPNPM    = "pnpm-lock"
 	anPython  = "python"
 	anJava    = "java"
 )
+
+// MaxRPMDBBytes bounds an rpm database (read whole into memory: its pages point
+// anywhere in the file). Real ones are a few MiB to a few tens of MiB.
+const MaxRPMDBBytes = 128 << 20
 
 // MaxJavaArchiveBytes bounds the jar, war or ear files read (held in memory while read).
 const MaxJavaArchiveBytes = 64 << 20
@@ -92,6 +99,18 @@ func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 		&fnAnalyzer{name: anAPK, history: true, wants: func(p string, _ *imagefs.Entry) bool {
 			return p == "/lib/apk/db/installed"
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.APK(r, p) }},
+		&fnAnalyzer{name: anRPM, history: true, stream: true, wants: func(p string, _ *imagefs.Entry) bool {
+			return slices.Contains(pkgdb.RPMPaths, p)
+		}, read: func(p string, e *imagefs.Entry, r io.Reader) (any, error) {
+			if e.Size > MaxRPMDBBytes {
+				return nil, fmt.Errorf("rpm database of %s is over the %s limit", mib(e.Size), mib(MaxRPMDBBytes))
+			}
+			b := make([]byte, e.Size)
+			if _, err := io.ReadFull(r, b); err != nil {
+				return nil, err
+			}
+			return pkgdb.RPM(b, p)
+		}},
 		&fnAnalyzer{name: anGo, stream: true, wants: func(_ string, e *imagefs.Entry) bool {
 			return e.Mode&0111 != 0 && e.Size > 64<<10
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) {
@@ -111,6 +130,12 @@ func Analyzers(secrets secret.Detector) []imagefs.Analyzer {
 		&fnAnalyzer{name: anNPMLock, wants: func(p string, e *imagefs.Entry) bool {
 			return path.Base(p) == "package-lock.json" && !strings.Contains(p, "/node_modules/")
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.NPMLock(r, p) }},
+		&fnAnalyzer{name: anYarn, wants: func(p string, e *imagefs.Entry) bool {
+			return path.Base(p) == "yarn.lock" && !strings.Contains(p, "/node_modules/")
+		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.YarnLock(r, p) }},
+		&fnAnalyzer{name: anPNPM, wants: func(p string, e *imagefs.Entry) bool {
+			return path.Base(p) == "pnpm-lock.yaml" && !strings.Contains(p, "/node_modules/")
+		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.PNPMLock(r, p) }},
 		&fnAnalyzer{name: anPython, wants: func(p string, e *imagefs.Entry) bool {
 			return strings.HasSuffix(p, ".dist-info/METADATA") || strings.HasSuffix(p, ".egg-info/PKG-INFO") || strings.HasSuffix(p, ".egg-info")
 		}, read: func(p string, _ *imagefs.Entry, r io.Reader) (any, error) { return pkgdb.PythonMetadata(r, p) }},
@@ -259,6 +284,31 @@ func progress(im *Image, read *atomic.Int64) func() {
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
+// rpmDatabase keeps one rpm database when an image holds several (a stale Berkeley DB
+// Packages left beside the sqlite database a migration wrote): sqlite first, then ndb, then
+// Berkeley DB, as rpm itself only reads its configured backend.
+func rpmDatabase(rs []imagefs.Result) []imagefs.Result {
+	if len(rs) < 2 {
+		return rs
+	}
+	rank := func(p string) int {
+		switch path.Base(p) {
+		case "rpmdb.sqlite":
+			return 0
+		case "Packages.db":
+			return 1
+		}
+		return 2
+	}
+	best := rs[0]
+	for _, r := range rs[1:] {
+		if rank(r.Path) < rank(best.Path) {
+			best = r
+		}
+	}
+	return []imagefs.Result{best}
+}
+
 // inventoryOf collects the OS and packages of the files present in the final image; each
 // package records the layer that introduced it.
 func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
@@ -269,8 +319,12 @@ func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
 			inv.OS = os
 		}
 	}
-	for _, an := range []string{anDpkg, anAPK} {
-		for _, r := range f.Results(an) {
+	for _, an := range []string{anDpkg, anAPK, anRPM} {
+		results := f.Results(an)
+		if an == anRPM {
+			results = rpmDatabase(results)
+		}
+		for _, r := range results {
 			hist := f.History(r.Path, an)
 			for _, p := range r.Value.([]inventory.Package) {
 				idx := r.Layer
@@ -295,14 +349,15 @@ func inventoryOf(f *imagefs.FS, layer func(int) string) *inventory.Inventory {
 	}
 	// Installed npm packages, then lockfile entries that no installed package.json covers.
 	installed := map[string]bool{}
-	for _, an := range []string{anNPM, anNPMLock, anPython, anJava} {
+	for _, an := range []string{anNPM, anNPMLock, anYarn, anPNPM, anPython, anJava} {
+		lock := an == anNPMLock || an == anYarn || an == anPNPM
 		for _, r := range f.Results(an) {
 			for _, p := range r.Value.([]inventory.Package) {
 				key := p.Name + "@" + p.Version
 				if an == anNPM {
 					installed[key] = true
 				}
-				if an == anNPMLock && installed[key] {
+				if lock && installed[key] {
 					continue
 				}
 				p.Layer = layer(r.Layer)

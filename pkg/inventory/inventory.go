@@ -49,6 +49,11 @@ type Package struct {
 	// PURL is the package URL.
 	PURL     string   `json:"purl,omitempty"`
 	Licenses []string `json:"licenses,omitempty"`
+	// Vendor is the package's vendor where the database records one (rpm).
+	Vendor string `json:"vendor,omitempty"`
+	// ModularityLabel is the module stream an rpm was built for (RHEL 8+ modules), e.g.
+	// nodejs:18:8090020240101:a75119d5.
+	ModularityLabel string `json:"modularityLabel,omitempty"`
 }
 
 // Inventory is everything found in one image or filesystem.

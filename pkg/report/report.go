@@ -12,6 +12,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/compliance"
 	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
+	"github.com/eksguard/eksguard/pkg/inventory"
 	"github.com/eksguard/eksguard/pkg/rule"
 )
 
@@ -65,6 +66,55 @@ type Stats struct {
 	Suppressed  int            `json:"suppressed"` // findings an exemption matched
 	RuleErrors  int            `json:"ruleErrors"` // rules that could not evaluate an object
 	BySeverity  map[string]int `json:"bySeverity"`
+	// Subject names what the run read when it is not manifests or a cluster: "image",
+	// "node", "aws" (an account snapshot), "event" (detect), "binary" (scan binary: Objects
+	// counts packages, Files binaries) or "inventory" (db match, likewise). Summary lines
+	// word themselves from it (Scanned).
+	Subject string `json:"subject,omitempty"`
+	// Packages counts the packages of a scanned image's inventory.
+	Packages int `json:"packages,omitempty"`
+}
+
+// Subjects of Stats.Subject.
+const (
+	SubjectImage = "image"
+	SubjectNode  = "node"
+	SubjectAWS   = "aws"
+	SubjectEvent = "event"
+	// SubjectBinary and SubjectInventory count packages in Objects and inputs in Files.
+	SubjectBinary    = "binary"
+	SubjectInventory = "inventory"
+)
+
+// Scanned words what the run read, for summary lines: "in 12 objects (4 workloads) from 3
+// files", "in 1 image (143 packages)", "in 1 node", "in 1 AWS account snapshot", "in 120
+// events from 2 inputs", "in 3 packages of 1 binary". Every format that prints a summary line takes it from here.
+func (s *Stats) Scanned() string {
+	n := func(k int, one, many string) string {
+		if k == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", k, many)
+	}
+	switch s.Subject {
+	case SubjectImage:
+		return fmt.Sprintf("in %s (%s)", n(s.Objects, "image", "images"), n(s.Packages, "package", "packages"))
+	case SubjectNode:
+		return "in " + n(s.Objects, "node", "nodes")
+	case SubjectAWS:
+		return "in " + n(s.Objects, "AWS account snapshot", "AWS account snapshots")
+	case SubjectEvent:
+		return fmt.Sprintf("in %s from %s", n(s.Objects, "event", "events"), n(s.Files, "input", "inputs"))
+	case SubjectBinary:
+		return fmt.Sprintf("in %s of %s", n(s.Objects, "package", "packages"), n(s.Files, "binary", "binaries"))
+	case SubjectInventory:
+		return fmt.Sprintf("in %s of %s", n(s.Objects, "package", "packages"), n(s.Files, "inventory", "inventories"))
+	}
+	out := fmt.Sprintf("in %d objects (%d workloads) ", s.Objects, s.Workloads)
+	if s.Dockerfiles > 0 {
+		out += fmt.Sprintf("and %d Dockerfiles ", s.Dockerfiles)
+	}
+	return out + fmt.Sprintf("from %d files", s.Files)
 }
 
 // Count adds a finding to the stats.
@@ -94,6 +144,9 @@ type Summary struct {
 	Duration time.Duration `json:"durationNs"`
 	// Compliance holds the benchmark views the run was asked for (--compliance).
 	Compliance []*compliance.Report `json:"compliance,omitempty"`
+	// Inventory is what a scanned image contains: its OS and packages, each with the layer
+	// that introduced it (the input of vulnerability matching and of the CycloneDX SBOM).
+	Inventory *inventory.Inventory `json:"inventory,omitempty"`
 }
 
 // Writer is one output format. Begin once, Group per subject, End once.

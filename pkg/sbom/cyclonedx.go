@@ -72,7 +72,13 @@ func BOM(im Image) *cdx.BOM {
 		if p.Source != nil {
 			props = append(props, cdx.Property{Name: "eksguard:source", Value: strings.TrimSpace(p.Source.Name + " " + p.Source.Version)})
 		}
+		if p.ModularityLabel != "" {
+			props = append(props, cdx.Property{Name: "eksguard:rpm:modularitylabel", Value: p.ModularityLabel})
+		}
 		c.Properties = &props
+		if p.Vendor != "" {
+			c.Supplier = &cdx.OrganizationalEntity{Name: p.Vendor}
+		}
 		if len(p.Licenses) > 0 {
 			var ls cdx.Licenses
 			for _, l := range p.Licenses {

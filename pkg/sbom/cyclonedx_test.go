@@ -61,6 +61,9 @@ func TestCycloneDXValidates(t *testing.T) {
 			{Type: inventory.TypeGolang, Name: "golang.org/x/net", Version: "v0.20.0", Path: "/app", Layer: "sha256:bb", PURL: "pkg:golang/golang.org/x/net@v0.20.0"},
 			{Type: inventory.TypeGolang, Name: "golang.org/x/net", Version: "v0.20.0", Path: "/app2", Layer: "sha256:bb", PURL: "pkg:golang/golang.org/x/net@v0.20.0"},
 			{Type: inventory.TypeAPK, Name: "musl", Version: "1.2.5-r0", Path: "/lib/apk/db/installed", Licenses: []string{"MIT"}},
+			{Type: inventory.TypeRPM, Name: "nodejs", Version: "1:18.20.2-1.module+el8.10.0+21318+5ea5b1f6", Arch: "x86_64",
+				Path: "/var/lib/rpm/Packages", Vendor: "Red Hat, Inc.", ModularityLabel: "nodejs:18:8100020240325085225:a75119d5",
+				PURL: "pkg:rpm/rhel/nodejs@18.20.2-1.module%2Bel8.10.0%2B21318%2B5ea5b1f6?arch=x86_64&epoch=1&distro=rhel-8.10"},
 		},
 	}
 	var buf bytes.Buffer
@@ -77,11 +80,26 @@ func TestCycloneDXValidates(t *testing.T) {
 	var parsed struct {
 		SpecVersion string `json:"specVersion"`
 		Components  []struct {
-			BOMRef string `json:"bom-ref"`
+			BOMRef   string `json:"bom-ref"`
+			Supplier *struct {
+				Name string `json:"name"`
+			} `json:"supplier"`
 		} `json:"components"`
 	}
 	json.Unmarshal(buf.Bytes(), &parsed)
-	if parsed.SpecVersion != "1.6" || len(parsed.Components) != 5 {
+	if !strings.Contains(buf.String(), `"eksguard:rpm:modularitylabel"`) {
+		t.Error("no modularity label property")
+	}
+	suppliers := 0
+	for _, c := range parsed.Components {
+		if c.Supplier != nil && c.Supplier.Name == "Red Hat, Inc." {
+			suppliers++
+		}
+	}
+	if suppliers != 1 {
+		t.Errorf("%d components with the rpm vendor as supplier", suppliers)
+	}
+	if parsed.SpecVersion != "1.6" || len(parsed.Components) != 6 {
 		t.Fatalf("spec %s, %d components", parsed.SpecVersion, len(parsed.Components))
 	}
 }

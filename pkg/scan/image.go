@@ -67,6 +67,7 @@ func (s *Image) Run(ctx context.Context, w report.Writer) (*report.Summary, *tar
 		return nil, nil, err
 	}
 	sum := &report.Summary{Expired: s.Expired, FailOn: s.FailOn.String()}
+	sum.Stats.Subject = report.SubjectImage
 	if loadErr != nil {
 		sum.Errors = append(sum.Errors, finding.InputError{Input: s.Ref, Message: loadErr.Error()})
 	}
@@ -79,8 +80,12 @@ func (s *Image) Run(ctx context.Context, w report.Writer) (*report.Summary, *tar
 		}
 		fs := s.Engine.Check(ctx, t)
 		fs = append(fs, vulnFindings...)
-		r := engine.Result{Name: s.Ref, Findings: fs, Stats: engine.Stats{Files: 1}}
+		r := engine.Result{Name: s.Ref, Findings: fs, Stats: engine.Stats{Files: 1, Objects: 1}}
 		sum.Stats.Stats.Add(r.Stats)
+		if t.Inventory != nil {
+			sum.Inventory = t.Inventory
+			sum.Stats.Packages = len(t.Inventory.Packages)
+		}
 		if err := emitGroups(r, w, sum, s.FailOn); err != nil {
 			return nil, nil, err
 		}

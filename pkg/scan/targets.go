@@ -31,6 +31,7 @@ func (s *Targets) Run(ctx context.Context, w report.Writer) (*report.Summary, er
 		return nil, err
 	}
 	sum := &report.Summary{FailOn: s.FailOn.String()}
+	sum.Stats.Subject = subjectOf(s.Targets)
 	units := make(chan engine.Unit, 1)
 	units <- engine.Unit{Name: s.Input, Load: func(check func(target.Target)) engine.Batch {
 		for _, t := range s.Targets {
@@ -56,4 +57,23 @@ func (s *Targets) Run(ctx context.Context, w report.Writer) (*report.Summary, er
 		return nil, err
 	}
 	return sum, nil
+}
+
+// subjectOf names the targets' kind for the summary's wording; "" for mixed or other kinds.
+func subjectOf(ts []target.Target) string {
+	subj := ""
+	for i, t := range ts {
+		k := ""
+		switch t.TargetKind() {
+		case target.KindNode:
+			k = report.SubjectNode
+		case target.KindAWS:
+			k = report.SubjectAWS
+		}
+		if i > 0 && k != subj {
+			return ""
+		}
+		subj = k
+	}
+	return subj
 }

@@ -4,11 +4,13 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/eksguard/eksguard/pkg/inventory"
@@ -119,11 +121,9 @@ func NPMLock(r io.Reader, p string) ([]inventory.Package, error) {
 }
 
 func sortPkgs(ps []inventory.Package) {
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && (ps[j].Name < ps[j-1].Name || (ps[j].Name == ps[j-1].Name && ps[j].Version < ps[j-1].Version)); j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
+	slices.SortStableFunc(ps, func(a, b inventory.Package) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Version, b.Version))
+	})
 }
 
 // PythonMetadata parses a dist-info METADATA or egg-info PKG-INFO file (RFC 822 headers).

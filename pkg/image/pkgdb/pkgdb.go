@@ -149,7 +149,7 @@ func PURL(typ, namespace, name, version string, qualifiers ...string) string {
 }
 
 func escape(s string) string {
-	return strings.NewReplacer(":", "%3A", "@", "%40").Replace(url.PathEscape(s))
+	return strings.NewReplacer(":", "%3A", "@", "%40", "+", "%2B").Replace(url.PathEscape(s))
 }
 
 // distro is the purl distro qualifier: id-version_id.
@@ -191,9 +191,39 @@ func FinishPURLs(pkgs []inventory.Package, os *inventory.OS) {
 			}
 			p.PURL = PURL(p.Type, n, p.Name, p.Version, "arch", p.Arch, "distro", distro(os))
 		case inventory.TypeRPM:
-			p.PURL = PURL(p.Type, ns, p.Name, p.Version, "arch", p.Arch, "distro", distro(os))
+			// The purl spec's rpm form: the version is version-release, the epoch a
+			// qualifier, and upstream the source rpm.
+			epoch, ver, ok := strings.Cut(p.Version, ":")
+			if !ok {
+				epoch, ver = "", p.Version
+			}
+			upstream := ""
+			if p.Source != nil {
+				upstream = p.Source.Name + "-" + p.Source.Version + ".src.rpm"
+			}
+			rns := ns
+			if rns == "" {
+				rns = rpmVendorNamespace(p.Vendor)
+			}
+			p.PURL = PURL(p.Type, rns, p.Name, ver, "arch", p.Arch, "epoch", epoch, "distro", distro(os), "upstream", upstream)
 		}
 	}
+}
+
+// rpmVendorNamespace names an rpm's purl namespace from its vendor when the image has no
+// os-release: the distribution ID the vendor ships, or "" for a vendor not known here.
+func rpmVendorNamespace(vendor string) string {
+	v := strings.ToLower(vendor)
+	for _, m := range []struct{ word, ns string }{
+		{"red hat", "rhel"}, {"amazon", "amzn"}, {"fedora", "fedora"}, {"centos", "centos"},
+		{"rocky", "rocky"}, {"almalinux", "almalinux"}, {"opensuse", "opensuse"}, {"suse", "sles"},
+		{"oracle", "ol"},
+	} {
+		if strings.Contains(v, m.word) {
+			return m.ns
+		}
+	}
+	return ""
 }
 
 // recordErr names the record a problem was found in.

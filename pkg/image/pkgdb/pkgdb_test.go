@@ -152,3 +152,45 @@ func FuzzPasswd(f *testing.F) {
 		}
 	})
 }
+
+func TestSourceRPM(t *testing.T) {
+	for in, want := range map[string]string{
+		"bash-5.1.8-6.el9.src.rpm":               "bash|5.1.8-6.el9",
+		"python3.11-3.11.7-1.el9_3.src.rpm":      "python3.11|3.11.7-1.el9_3",
+		"kernel-5.14.0-427.13.1.el9_4.nosrc.rpm": "kernel|5.14.0-427.13.1.el9_4",
+		"no-version.src.rpm":                     "",
+		"bash.rpm":                               "",
+	} {
+		n, v, ok := SourceRPM(in)
+		got := ""
+		if ok {
+			got = n + "|" + v
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRPMPURL(t *testing.T) {
+	ps := []inventory.Package{
+		{Type: inventory.TypeRPM, Name: "bash", Version: "5.1.8-9.el9", Arch: "x86_64", Vendor: "Red Hat, Inc.",
+			Source: &inventory.Source{Name: "bash-src", Version: "5.1.8-9.el9"}},
+		{Type: inventory.TypeRPM, Name: "nodejs", Version: "1:18.20.2-1.module+el8.10.0+21318+5ea5b1f6", Arch: "x86_64", Vendor: "Red Hat, Inc."},
+		{Type: inventory.TypeRPM, Name: "tool", Version: "1.0-1", Arch: "noarch", Vendor: "Someone"},
+	}
+	FinishPURLs(ps, nil)
+	for i, want := range []string{
+		"pkg:rpm/rhel/bash@5.1.8-9.el9?arch=x86_64&upstream=bash-src-5.1.8-9.el9.src.rpm",
+		"pkg:rpm/rhel/nodejs@18.20.2-1.module%2Bel8.10.0%2B21318%2B5ea5b1f6?arch=x86_64&epoch=1",
+		"pkg:rpm/tool@1.0-1?arch=noarch",
+	} {
+		if ps[i].PURL != want {
+			t.Errorf("%s: %s, want %s", ps[i].Name, ps[i].PURL, want)
+		}
+	}
+	FinishPURLs(ps[:1], &inventory.OS{ID: "almalinux", VersionID: "9.4"})
+	if want := "pkg:rpm/almalinux/bash@5.1.8-9.el9?arch=x86_64&distro=almalinux-9.4&upstream=bash-src-5.1.8-9.el9.src.rpm"; ps[0].PURL != want {
+		t.Errorf("%s, want %s", ps[0].PURL, want)
+	}
+}

@@ -6,7 +6,10 @@
 // It reads a stream once, without holding the binary in memory: the build-info header is
 // found at a 16-byte aligned offset (where the Go linker puts the .go.buildinfo data in ELF,
 // Mach-O and PE files) and the inline version and module strings that follow it (Go 1.18
-// and later) are decoded with runtime/debug.ParseBuildInfo. Image analysis (which reads
+// and later) are decoded with runtime/debug.ParseBuildInfo. Go 1.13 to 1.17 wrote pointers
+// instead, to string headers that point back into the read-only data before the build-info
+// header: for ELF binaries, the reader notes the candidate strings while it passes the
+// read-only segment (see old.go) and resolves the pointers once it reaches them. Image analysis (which reads
 // layer entries as streams) and `eksguard scan binary` share it.
 package gobinary
 
@@ -37,8 +40,11 @@ const (
 	buildInfoAlign  = 16
 	buildInfoHeader = 32
 	maxModInfo      = 4 << 20
-	chunk           = 1 << 20
 )
+
+// chunk is how much of the stream is read at a time (a variable for the tests, which move
+// the chunk boundaries across the strings the reader looks for).
+var chunk = 1 << 20
 
 // Binary is what a Go binary's build information says.
 type Binary struct {
@@ -121,9 +127,20 @@ func buildInfo(r io.Reader) (*debug.BuildInfo, error) {
 	buf := make([]byte, 0, chunk+buildInfoHeader)
 	buf = append(buf, head[:]...)
 	off := int64(0) // file offset of buf[0]
+	var old *oldScan
 	for {
 		n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		eof := err != nil
+		if off == 0 {
+			old = newOldScan(buf)
+		}
+		if old != nil {
+			var rerr error
+			if buf, rerr = old.collect(buf, off, r, eof); rerr != nil {
+				return nil, rerr
+			}
+		}
 		for i := 0; ; {
 			j := bytes.Index(buf[i:], buildInfoMagic)
 			if j < 0 {
@@ -131,6 +148,17 @@ func buildInfo(r io.Reader) (*debug.BuildInfo, error) {
 			}
 			at := i + j
 			if (off+int64(at))%buildInfoAlign == 0 {
+				if len(buf)-at < buildInfoHeader {
+					more := make([]byte, buildInfoHeader)
+					k, _ := io.ReadFull(r, more)
+					buf = append(buf, more[:k]...)
+				}
+				if len(buf)-at < buildInfoHeader {
+					return nil, ErrNotGo
+				}
+				if buf[at+15]&2 == 0 {
+					return old.resolve(buf[at:], off+int64(at), r)
+				}
 				return readInline(buf[at:], r)
 			}
 			i = at + 1
@@ -141,8 +169,9 @@ func buildInfo(r io.Reader) (*debug.BuildInfo, error) {
 			}
 			return nil, err
 		}
-		// Keep a tail that could hold the start of the magic.
-		keep := len(buildInfoMagic) - 1
+		// Keep a tail that could hold the start of the magic, or of a string the old-format
+		// scan looks at.
+		keep := tailKeep
 		copy(buf, buf[len(buf)-keep:])
 		off += int64(len(buf) - keep)
 		buf = buf[:keep]
@@ -168,9 +197,6 @@ func readInline(b []byte, r io.Reader) (*debug.BuildInfo, error) {
 	}
 	if !need(buildInfoHeader) {
 		return nil, ErrNotGo
-	}
-	if data[15]&2 == 0 {
-		return nil, errors.New("Go binary with pre-1.18 build information (not read)")
 	}
 	pos := buildInfoHeader
 	str := func() (string, bool) {

@@ -69,7 +69,7 @@ func TestGoBuildInfoStreaming(t *testing.T) {
 }
 
 func FuzzGoBuildInfo(f *testing.F) {
-	seeds := [][]byte{inlineBuildInfo(16, "go1.22.0", sentinel+"path\tx\nmod\tx\tv1.0.0\t\n"+sentinel), inlineBuildInfo(32, "go1", ""), []byte("\x7fELF")}
+	seeds := [][]byte{inlineBuildInfo(16, "go1.22.0", sentinel+"path\tx\nmod\tx\tv1.0.0\t\n"+sentinel), inlineBuildInfo(32, "go1", ""), []byte("\x7fELF"), pointerBuildInfo("go1.16.15", pointerMod)}
 	if os.Getenv("EKSGUARD_WRITE_SEEDS") == "1" {
 		dir := filepath.Join("testdata", "fuzz", "FuzzGoBuildInfo")
 		os.MkdirAll(dir, 0o755)

@@ -500,12 +500,39 @@ func SubjectURI(s finding.Subject) string {
 	return u.String()
 }
 
+// ImageURI is the artifact URI of a finding about a container image (as `scan image` names
+// it) and, optionally, a file inside it: for dir:ROOTFS the file under the root directory
+// (or the root), for oci:DIR and docker-archive:FILE the layout or archive (a file inside
+// it has no URI of its own), and for a registry reference the reference as a relative URI
+// reference.
+func ImageURI(ref, file string) string {
+	if root, ok := strings.CutPrefix(ref, "dir:"); ok {
+		if file != "" {
+			root = strings.TrimSuffix(strings.ReplaceAll(root, `\`, "/"), "/") + "/" + strings.TrimPrefix(file, "/")
+		}
+		return ArtifactURI(root)
+	}
+	for _, prefix := range []string{"oci:", "docker-archive:"} {
+		if p, ok := strings.CutPrefix(ref, prefix); ok {
+			return ArtifactURI(p)
+		}
+	}
+	return SubjectURI(finding.Subject{Image: ref})
+}
+
 func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 func locations(f *finding.Finding, groupFile string) []location {
 	var loc location
 	uri := ""
 	switch {
+	case f.Subject.Image != "" && f.Subject.Kind == "":
+		// A container image's finding: its files are inside the image, not on this host.
+		file := f.Location.File
+		if file == "" && strings.HasPrefix(f.Location.Path, "/") {
+			file = f.Location.Path
+		}
+		uri = ImageURI(f.Subject.Image, file)
 	case f.Location.File != "":
 		uri = ArtifactURI(f.Location.File)
 	case groupFile != "":

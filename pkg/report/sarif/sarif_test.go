@@ -375,3 +375,19 @@ func TestManyGroups(t *testing.T) {
 		t.Errorf("%d distinct fingerprints for %d distinct findings", len(seen), n)
 	}
 }
+
+func TestImageURI(t *testing.T) {
+	for _, c := range []struct{ ref, file, want string }{
+		{"dir:/srv/rootfs", "", "file:///srv/rootfs"},
+		{"dir:/srv/rootfs/", "/usr/bin/su", "file:///srv/rootfs/usr/bin/su"},
+		{"dir:rootfs", "/var/lib/dpkg/status", "rootfs/var/lib/dpkg/status"},
+		{"oci:build/layout", "/usr/bin/su", "build/layout"},
+		{"docker-archive:/tmp/app.tar", "", "file:///tmp/app.tar"},
+		{"registry.example.com/app:1.0", "/usr/bin/su", "registry.example.com/app:1.0"},
+		{"localhost:5000/app@sha256:abc", "", "./localhost:5000/app@sha256:abc"},
+	} {
+		if got := ImageURI(c.ref, c.file); got != c.want {
+			t.Errorf("ImageURI(%q, %q) = %q, want %q", c.ref, c.file, got, c.want)
+		}
+	}
+}

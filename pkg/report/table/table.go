@@ -136,11 +136,7 @@ func (t *writer) End(s *report.Summary) error {
 	if t.groups > 0 || len(s.Errors) > 0 || len(s.Expired) > 0 {
 		t.w.WriteByte('\n')
 	}
-	fmt.Fprintf(t.w, "%s in %d objects (%d workloads) ", t.paint(bold, line), st.Objects, st.Workloads)
-	if st.Dockerfiles > 0 {
-		fmt.Fprintf(t.w, "and %d Dockerfiles ", st.Dockerfiles)
-	}
-	fmt.Fprintf(t.w, "from %d files", st.Files)
+	fmt.Fprintf(t.w, "%s %s", t.paint(bold, line), st.Scanned())
 	if st.NotKubernetes > 0 {
 		fmt.Fprintf(t.w, "; %d files held no Kubernetes object and were skipped", st.NotKubernetes)
 	}

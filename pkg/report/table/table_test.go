@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eksguard/eksguard/pkg/engine"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/report"
 )
@@ -67,5 +68,40 @@ func TestGroupsSortsAndSanitises(t *testing.T) {
 	}
 	if colored := render(t, report.Options{Color: true}, g); !strings.Contains(colored, "\x1b[1;31mCRITICAL") {
 		t.Error("colour requested but not written")
+	}
+}
+
+// The summary line words itself from what the run read.
+func TestSummaryWording(t *testing.T) {
+	for _, c := range []struct {
+		st   report.Stats
+		want string
+	}{
+		{report.Stats{Subject: report.SubjectImage, Packages: 143, Stats: engine.Stats{Files: 1, Objects: 1}}, "0 findings in 1 image (143 packages)."},
+		{report.Stats{Subject: report.SubjectNode, Stats: engine.Stats{Files: 1, Objects: 1}}, "0 findings in 1 node."},
+		{report.Stats{Subject: report.SubjectAWS, Stats: engine.Stats{Files: 1, Objects: 1}}, "0 findings in 1 AWS account snapshot."},
+		{report.Stats{Subject: report.SubjectEvent, Stats: engine.Stats{Files: 2, Objects: 120}}, "0 findings in 120 events from 2 inputs."},
+		{report.Stats{Stats: engine.Stats{Files: 3, Objects: 12, Workloads: 4}}, "0 findings in 12 objects (4 workloads) from 3 files."},
+	} {
+		var buf bytes.Buffer
+		w := New(&buf, report.Options{})
+		if err := w.End(&report.Summary{Stats: c.st}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), c.want) {
+			t.Errorf("got %q, want %q", buf.String(), c.want)
+		}
+	}
+}
+
+func TestSummaryWordingBinaries(t *testing.T) {
+	st := report.Stats{Subject: report.SubjectBinary, Stats: engine.Stats{Files: 2, Objects: 31}}
+	if got := st.Scanned(); got != "in 31 packages of 2 binaries" {
+		t.Errorf("got %q", got)
+	}
+	st.Subject = report.SubjectInventory
+	st.Files = 1
+	if got := st.Scanned(); got != "in 31 packages of 1 inventory" {
+		t.Errorf("got %q", got)
 	}
 }
