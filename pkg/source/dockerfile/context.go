@@ -14,8 +14,12 @@ import (
 	"github.com/eksguard/eksguard/pkg/target"
 )
 
-// MaxIgnoreBytes caps a .dockerignore file; real ones are a few hundred bytes.
-const MaxIgnoreBytes = 1 << 20
+// MaxIgnoreBytes caps a .dockerignore file, and MaxIgnorePatterns its patterns (each
+// becomes a regular expression); real ones are a few hundred bytes and a few dozen lines.
+const (
+	MaxIgnoreBytes    = 256 << 10
+	MaxIgnorePatterns = 2000
+)
 
 // maxContextLevels bounds how far above the Dockerfile the search for a .dockerignore goes.
 const maxContextLevels = 16
@@ -90,6 +94,9 @@ func ParseIgnore(data []byte) (*patternmatcher.PatternMatcher, error) {
 	patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
+	}
+	if len(patterns) > MaxIgnorePatterns {
+		return nil, fmt.Errorf("%d patterns, over the limit of %d", len(patterns), MaxIgnorePatterns)
 	}
 	return patternmatcher.New(patterns)
 }

@@ -63,4 +63,9 @@ func TestContext(t *testing.T) {
 	if bc = ContextLoader(write(t, big, "Dockerfile", "FROM scratch\n"))(); bc.IgnoreErr == "" {
 		t.Errorf("oversized: %+v", bc)
 	}
+	many := t.TempDir()
+	write(t, many, ".dockerignore", strings.Repeat("**/a*b?c\n", MaxIgnorePatterns+1))
+	if bc = ContextLoader(write(t, many, "Dockerfile", "FROM scratch\n"))(); !strings.Contains(bc.IgnoreErr, "patterns, over the limit") {
+		t.Errorf("too many patterns: %+v", bc)
+	}
 }
