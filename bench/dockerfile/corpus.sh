@@ -118,9 +118,9 @@ onedeb() {
 	echo "deb:$pv: $n new" >&2
 }
 # Debian source packages: a private apt configuration under $CACHE/apt whose sources are
-# the system's own Debian sources turned into deb-src entries (the system's apt settings are
-# left alone), updated once per corpus build.
-mkdir -p "$CACHE/deb" "$CACHE/apt/etc" "$CACHE/apt/lists/partial"
+# the system's own Debian sources turned into deb-src entries, with lists and caches of its
+# own (the system's apt settings and caches are left alone), updated once per corpus build.
+mkdir -p "$CACHE/deb" "$CACHE/apt/etc" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial"
 {
 	for f in /etc/apt/sources.list.d/*.sources; do
 		if [ -f "$f" ] && grep -q '/debian' "$f"; then sed 's/^Types:.*/Types: deb-src/' "$f" && echo; fi
@@ -131,7 +131,8 @@ if [ ! -s "$CACHE/apt/etc/debian-src.sources" ] && [ -f /etc/apt/sources.list ];
 fi
 aptsrc() {
 	apt-get -o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$CACHE/apt/etc" \
-		-o "Dir::State::Lists=$CACHE/apt/lists" -o APT::Sandbox::User=root "$@"
+		-o "Dir::State::Lists=$CACHE/apt/lists" -o "Dir::Cache=$CACHE/apt/cache" \
+		-o APT::Sandbox::User="$(id -un)" "$@"
 }
 aptsrc update -qq >/dev/null 2>&1 || echo "deb: apt-get update failed; Debian sources skipped" >&2
 export -f onedeb aptsrc
