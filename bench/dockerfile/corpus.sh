@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Dockerfile corpus: every Dockerfile inside the Go module versions listed in
 # bench/dockerfile/modules.txt, as served by the module proxy, and inside the npm package
-# versions listed in bench/dockerfile/npm.txt, as served by the npm registry, deduplicated
-# by content, as $CACHE/corpus/<sha256 prefix>.Dockerfile.
+# versions listed in bench/dockerfile/npm.txt, as served by the npm registry, and inside the
+# Debian source packages listed in bench/dockerfile/debian.txt, as served by the system's
+# Debian mirror (apt-get source --download-only; nothing is installed), deduplicated by
+# content, as $CACHE/corpus/<sha256 prefix>.Dockerfile.
 # Usage: bench/dockerfile/corpus.sh CACHE_DIR
 #
 # Zips already in the user's module cache are read in place; the others are fetched with
@@ -89,4 +91,50 @@ REGISTRY=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.or
 export REGISTRY
 mkdir -p "$CACHE/npm"
 grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/bench/dockerfile/npm.txt" | xargs -P 4 -I{} bash -c 'onenpm "$@"' _ {}
+
+# onedeb NAME=VERSION: fetch a Debian source package (apt-get source --download-only, with
+# the apt configuration made below), copy the Dockerfiles out of its tarballs, drop it.
+onedeb() {
+	local pv=$1 dir f n=0 k
+	grep -qxF "deb:$pv" "$CACHE/corpus.done" && return 0
+	dir=$(mktemp -d "$CACHE/deb/src.XXXXXX")
+	if ! (cd "$dir" && aptsrc source --download-only "$pv") >/dev/null 2>&1; then
+		rm -rf "$dir"
+		echo "deb:$pv: skipped, not served" >&2
+		return 0
+	fi
+	for f in "$dir"/*.tar.*; do
+		[ -f "$f" ] || continue
+		case $f in
+		*.gz) k=$(gzip -dc "$f" | "$CACHE/extract" "$CACHE/corpus" - | awk '{print $2}') ;;
+		*.xz) k=$(xz -dc "$f" | "$CACHE/extract" "$CACHE/corpus" - | awk '{print $2}') ;;
+		*.bz2) k=$(bzip2 -dc "$f" | "$CACHE/extract" "$CACHE/corpus" - | awk '{print $2}') ;;
+		*) continue ;;
+		esac
+		n=$((n + ${k:-0}))
+	done
+	rm -rf "$dir"
+	echo "deb:$pv" >>"$CACHE/corpus.done"
+	echo "deb:$pv: $n new" >&2
+}
+# Debian source packages: a private apt configuration under $CACHE/apt whose sources are
+# the system's own Debian sources turned into deb-src entries, with lists and caches of its
+# own (the system's apt settings and caches are left alone), updated once per corpus build.
+mkdir -p "$CACHE/deb" "$CACHE/apt/etc" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial"
+{
+	for f in /etc/apt/sources.list.d/*.sources; do
+		if [ -f "$f" ] && grep -q '/debian' "$f"; then sed 's/^Types:.*/Types: deb-src/' "$f" && echo; fi
+	done
+} >"$CACHE/apt/etc/debian-src.sources"
+if [ ! -s "$CACHE/apt/etc/debian-src.sources" ] && [ -f /etc/apt/sources.list ]; then
+	sed -n 's/^deb \(.*\)$/deb-src \1/p' /etc/apt/sources.list | grep '/debian' >"$CACHE/apt/etc/debian-src.list" || true
+fi
+aptsrc() {
+	apt-get -o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$CACHE/apt/etc" \
+		-o "Dir::State::Lists=$CACHE/apt/lists" -o "Dir::Cache=$CACHE/apt/cache" \
+		-o APT::Sandbox::User="$(id -un)" "$@"
+}
+aptsrc update -qq >/dev/null 2>&1 || echo "deb: apt-get update failed; Debian sources skipped" >&2
+export -f onedeb aptsrc
+grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/bench/dockerfile/debian.txt" | xargs -P 4 -I{} bash -c 'onedeb "$@"' _ {}
 ls "$CACHE/corpus" | wc -l

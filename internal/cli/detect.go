@@ -197,9 +197,14 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			start := time.Now()
 			sum := &report.Summary{FailOn: threshold.String()}
 			runner := &stream.Runner{Rules: rs, Source: source, MaxRecord: maxRecord, ClusterName: cluster}
+			// The report lists input errors at its end; falco-json has no summary, so there
+			// they go to stderr as they happen (a live run may go on for days).
+			listed := out.listsInputErrors()
 			runner.Bad = func(e finding.InputError) {
 				sum.Errors = append(sum.Errors, e)
-				fmt.Fprintln(cmd.ErrOrStderr(), "eksguard:", e.Error())
+				if !listed {
+					printInputError(cmd.ErrOrStderr(), e)
+				}
 			}
 			runner.Emit = func(a *stream.Alert) error {
 				f := alertFinding(a, metas[a.Rule])
@@ -231,14 +236,20 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 			}
 			sum.Stats.Objects = sum.Stats.Documents
 			sum.Stats.Subject = report.SubjectEvent
-			if out.format == "falco-json" { // the format has no summary of its own
+			if !listed { // the format has no summary of its own
 				fmt.Fprintf(cmd.ErrOrStderr(), "eksguard: %d events (%s), %d alerts, %d input errors\n",
 					sum.Stats.Documents, perSource(runner.Stats.Events), runner.Stats.Alerts, len(sum.Errors))
 			}
 			if err := scan.End(w, sum, start); err != nil {
 				return err
 			}
-			return finish(sum, nil, w)
+			if err := w.Close(); err != nil {
+				return err
+			}
+			if !listed && sum.Stats.InputErrors > 0 {
+				return inputErrorsExit(sum.Stats.InputErrors, false)
+			}
+			return exitFor(sum)
 		},
 	}
 	out.registerAll(c, false) // alerts are never exempted

@@ -116,13 +116,24 @@ func TestDetectStdinAndBadInput(t *testing.T) {
 	if got := falcoLines(t, out); len(got) != 2 {
 		t.Errorf("alerts %q", got)
 	}
-	if code != 2 || !strings.Contains(stderr, "-:2: invalid JSON") || !strings.Contains(stderr, "-:3:") || !strings.Contains(stderr, "-:4: not a Kubernetes audit event") {
+	// falco-json has no summary: each input error is written to stderr, once.
+	if code != 2 || strings.Count(stderr, "-:2: invalid JSON") != 1 || strings.Count(stderr, "-:3:") != 1 ||
+		strings.Count(stderr, "-:4: not a Kubernetes audit event") != 1 || !strings.Contains(stderr, "3 inputs could not be read (listed above)") {
 		t.Errorf("exit %d stderr %s", code, stderr)
 	}
-	// Auto-detection refuses what is neither kind, and names the input.
-	code, _, stderr = run(t, `{"hello":"world"}`+"\n", "detect", "-")
-	if code != 2 || !strings.Contains(stderr, "cannot tell whether") {
-		t.Errorf("exit %d stderr %s", code, stderr)
+	// Auto-detection refuses what is neither kind, and names the input. The table lists the
+	// error once, in the report, as eksguard scan does; stderr only counts it.
+	notAudit := `{"hello":"world"}` + "\n"
+	code, out, stderr = run(t, notAudit, "detect", "-")
+	if code != 2 || strings.Count(out, "cannot tell whether") != 1 || strings.Contains(stderr, "cannot tell whether") ||
+		!strings.Contains(stderr, "1 inputs could not be read (listed in the report)") {
+		t.Errorf("exit %d stdout %s stderr %s", code, out, stderr)
+	}
+	for _, f := range []string{"json", "sarif", "junit"} { // junit has it as message and text of one failure
+		code, out, stderr = run(t, notAudit, "detect", "-f", f, "-")
+		if code != 2 || !strings.Contains(out, "cannot tell whether") || strings.Contains(stderr, "cannot tell whether") {
+			t.Errorf("%s: exit %d stdout %s stderr %s", f, code, out, stderr)
+		}
 	}
 	// An event over --max-record-bytes is evaluated without its large members (here the
 	// response object) and reported; the stream goes on.

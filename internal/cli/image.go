@@ -180,12 +180,9 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
 			if sbomStdout {
 				// The SBOM is the output: only errors decide the exit status.
 				for _, e := range sum.Errors {
-					fmt.Fprintln(cmd.ErrOrStderr(), "eksguard:", e.Error())
+					printInputError(cmd.ErrOrStderr(), e)
 				}
-				if sum.Stats.InputErrors > 0 {
-					return &exitError{code: ExitUsage, err: fmt.Errorf("%d input errors", sum.Stats.InputErrors)}
-				}
-				return nil
+				return inputErrorsExit(sum.Stats.InputErrors, false)
 			}
 			return exitFor(sum)
 		},

@@ -307,7 +307,7 @@ func finish(sum *report.Summary, runErr error, w io.Closer) error {
 func exitFor(sum *report.Summary) error {
 	switch {
 	case sum.Stats.InputErrors > 0:
-		return &exitError{code: ExitUsage, err: fmt.Errorf("%d inputs could not be read (listed in the report)", sum.Stats.InputErrors)}
+		return inputErrorsExit(sum.Stats.InputErrors, true)
 	case sum.Failed:
 		return &exitError{code: ExitFindings}
 	}

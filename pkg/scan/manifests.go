@@ -186,6 +186,9 @@ func (m *Manifests) dockerfileUnit(in manifest.Input) engine.Unit {
 		res := dockerfile.Parse(in.Name, data, lim)
 		if res.Target != nil {
 			st.Dockerfiles = 1
+			if in.Name != "-" {
+				res.Target.Context = dockerfile.ContextLoader(in.Name)
+			}
 			check(res.Target)
 		}
 		return engine.Batch{Errors: res.Errors, Stats: st}

@@ -23,6 +23,27 @@ type Dockerfile struct {
 	Ignores []Ignore
 	// Redact masks the secrets in a piece of this file's text before a finding shows it.
 	Redact func(string) string
+	// Context describes the build context the file is assumed to be built from, read on
+	// first call (only rules that need it touch the file system); nil when the file has
+	// no directory (read from stdin).
+	Context func() *BuildContext
+}
+
+// BuildContext is the directory a Dockerfile is built from and its .dockerignore.
+type BuildContext struct {
+	// Dir is the context directory: the nearest directory at or above the Dockerfile's
+	// that holds a .dockerignore, else the Dockerfile's own.
+	Dir string
+	// IgnoreFile is the ignore file that applies (<Dockerfile>.dockerignore beside the
+	// file first, as BuildKit does, then Dir/.dockerignore); "" when none does.
+	IgnoreFile string
+	// IgnoreErr is set when the ignore file could not be read or parsed.
+	IgnoreErr string
+	// Excluded reports whether the ignore file keeps a context-relative path (slash
+	// separated) out of the context; always false without one.
+	Excluded func(rel string) bool
+	// Exists reports whether a context-relative path exists.
+	Exists func(rel string) bool
 }
 
 // Ignore is one inline ignore comment.

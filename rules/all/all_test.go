@@ -90,6 +90,7 @@ func checkDockerfile(t *testing.T, r rule.Rule, s rule.Settings, file string) []
 	if len(res.Errors) > 0 || res.Target == nil {
 		t.Fatalf("%s: fixture does not parse: %v", file, res.Errors)
 	}
+	res.Target.Context = dockerfile.ContextLoader(file)
 	var out []finding.Finding
 	for _, f := range engine.New([]rule.Rule{r}, s, nil).Check(context.Background(), res.Target) {
 		if f.Status == finding.StatusError {

@@ -6,6 +6,8 @@
 package dockerfile
 
 import (
+	"net"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -75,6 +77,45 @@ func runCommands(in *target.Instruction, fn func(in *target.Instruction, c *targ
 	for _, c := range x.Shell.Commands {
 		fn(in, c)
 	}
+}
+
+// probeCommands calls fn on every command of a HEALTHCHECK probe (and of ONBUILD
+// HEALTHCHECK): the shell form parsed like RUN, the exec form as one command.
+func probeCommands(in *target.Instruction, fn func(in *target.Instruction, c *target.Command)) {
+	x := in
+	if in.Cmd == "ONBUILD" && in.OnBuild != nil {
+		x = in.OnBuild
+	}
+	if x.Cmd != "HEALTHCHECK" || x.Shell == nil {
+		return
+	}
+	for _, c := range x.Shell.Commands {
+		fn(in, c)
+	}
+}
+
+// remoteURL returns the first literal argument that is a URL naming a host other than
+// the container itself (localhost, a loopback or unspecified address), or "".
+func remoteURL(args []target.Word) string {
+	for _, a := range args {
+		v, ok := a.Literal()
+		if !ok || !strings.Contains(v, "://") {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		h := strings.ToLower(u.Hostname())
+		if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+			continue
+		}
+		if ip := net.ParseIP(h); ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+			continue
+		}
+		return v
+	}
+	return ""
 }
 
 // lookup resolves a variable for a command: what the script set before it, then the
@@ -197,7 +238,7 @@ func Rules(known func(id string) bool) []rule.Rule {
 		ImageTag(), ImageDigest(), ImageRegistry(),
 		PackagePin(), PackageCache(), Upgrade(),
 		AddRemote(), AddLocal(), CurlPipeShell(), TLSVerify(),
-		Secrets(), CopySecrets(),
+		Secrets(), CopySecrets(), CopyContext(),
 		SingleStageToolchain(), FinalStageMinimal(), FinalStageShell(), Defang(), SetidAdded(), WorldWritable(),
 		ExposeSSH(), WorkdirRelative(), MultipleCmd(), ShellForm(), ChownRuntimeUser(), Pipefail(),
 		IgnoreUnknown(known),

@@ -107,7 +107,7 @@ func MultipleCmd() rule.Rule {
 	}
 }
 
-// ShellForm flags shell-form ENTRYPOINT and CMD in the final stage.
+// ShellForm flags shell-form ENTRYPOINT and CMD in every stage, as Hadolint DL3025 does.
 func ShellForm() rule.Rule {
 	return &rule.Dockerfile{
 		M: rule.Meta{
@@ -115,8 +115,8 @@ func ShellForm() rule.Rule {
 			Title: "Shell-form ENTRYPOINT or CMD",
 			Description: "The shell form runs the command under /bin/sh -c: the shell is PID 1, the service does not get " +
 				"SIGTERM on pod shutdown and is killed after the grace period, and a shell must exist in the image. " +
-				"A shell-form ENTRYPOINT also ignores CMD and the pod's args. Only the final stage is checked: build " +
-				"stages never run as containers.",
+				"A shell-form ENTRYPOINT also ignores CMD and the pod's args. Every stage is checked, as Hadolint " +
+				"DL3025 does (any stage can be built and run with --target), and ONBUILD CMD/ENTRYPOINT too.",
 			Remediation: "Use the exec (JSON) form:\n\n  ENTRYPOINT [\"/app/server\", \"--port=8080\"]",
 			Severity:    finding.SeverityLow,
 			Category:    "Runtime hygiene",
@@ -124,16 +124,16 @@ func ShellForm() rule.Rule {
 			Extra:       equivalents("DL3025", ""),
 		},
 		Fn: func(_ context.Context, m *rule.Meta, d *target.Dockerfile) []finding.Finding {
-			f := d.Final()
-			if f == nil {
-				return nil
-			}
 			var out []finding.Finding
-			for _, in := range f.Instructions {
-				if (in.Cmd == "ENTRYPOINT" || in.Cmd == "CMD") && !in.JSON && len(in.Args) > 0 {
-					out = append(out, fail(m, d, in, 0, in.Cmd+" uses the shell form: the service runs under /bin/sh -c and misses SIGTERM"))
+			d.Instructions(func(in *target.Instruction) {
+				x, what := in, ""
+				if in.Cmd == "ONBUILD" && in.OnBuild != nil {
+					x, what = in.OnBuild, "ONBUILD "
 				}
-			}
+				if (x.Cmd == "ENTRYPOINT" || x.Cmd == "CMD") && !x.JSON && len(x.Args) > 0 {
+					out = append(out, fail(m, d, in, 0, what+x.Cmd+" uses the shell form: the service runs under /bin/sh -c and misses SIGTERM"))
+				}
+			})
 			return out
 		},
 	}

@@ -138,7 +138,8 @@ func CurlPipeShell() rule.Rule {
 			Title: "Download piped into a shell",
 			Description: "curl | sh and wget | bash run whatever the server sends, unverified, with the build's privileges; " +
 				"a truncated download can even run half a script. The same holds for sh -c \"$(curl ...)\" and " +
-				"bash <(curl ...).",
+				"bash <(curl ...). RUN and HEALTHCHECK commands are checked: a probe that runs a downloaded script " +
+				"runs remote code in the live container at every interval.",
 			Remediation: "Download to a file, verify its checksum (or signature), then run it:\n\n" +
 				"  RUN curl -fsSLo /tmp/install.sh https://example.com/install-1.2.3.sh \\\n   && echo \"<sha256>  /tmp/install.sh\" | sha256sum -c - \\\n   && sh /tmp/install.sh && rm /tmp/install.sh",
 			Severity:   finding.SeverityHigh,
@@ -154,7 +155,7 @@ func CurlPipeShell() rule.Rule {
 				if in.OnBuild != nil {
 					x = in.OnBuild
 				}
-				if x.Cmd != "RUN" || x.Shell == nil {
+				if x.Cmd != "RUN" && x.Cmd != "HEALTHCHECK" || x.Shell == nil {
 					return
 				}
 				for _, p := range x.Shell.Pipelines {
@@ -272,7 +273,9 @@ func TLSVerify() rule.Rule {
 			Title: "TLS or signature verification turned off",
 			Description: "curl -k, wget --no-check-certificate, apk --allow-untrusted, apt --allow-unauthenticated, " +
 				"yum/dnf --nogpgcheck, pip --trusted-host, npm strict-ssl false, git http.sslVerify=false and the " +
-				"matching environment variables let anyone on the network path swap what the build downloads.",
+				"matching environment variables let anyone on the network path swap what the build downloads. " +
+				"HEALTHCHECK commands are checked too when they fetch from another host; a probe of the container " +
+				"itself (https://localhost) is not flagged.",
 			Remediation: "Keep verification on; install the CA certificate or signing key the source needs instead:\n\n" +
 				"  COPY corp-ca.crt /usr/local/share/ca-certificates/\n  RUN update-ca-certificates && curl -fsSL https://internal.example.com/tool -o /usr/local/bin/tool",
 			Severity:   finding.SeverityHigh,
@@ -302,6 +305,16 @@ func TLSVerify() rule.Rule {
 				runCommands(in, func(in *target.Instruction, c *target.Command) {
 					if o := insecure(c); o != "" {
 						out = append(out, fail(m, d, in, c.Line, c.Name()+" "+o+" turns off verification"))
+					}
+				})
+				// A health probe of the container itself (https://localhost with its own
+				// certificate) exposes nothing; one that fetches from elsewhere does.
+				probeCommands(in, func(in *target.Instruction, c *target.Command) {
+					_, args := program(c)
+					if o := insecure(c); o != "" {
+						if u := remoteURL(args); u != "" {
+							out = append(out, fail(m, d, in, c.Line, "HEALTHCHECK "+c.Name()+" "+o+" turns off verification of "+u))
+						}
 					}
 				})
 			})

@@ -1,7 +1,8 @@
-// Command extract copies the Dockerfiles inside Go module zips and npm package tarballs
-// (.tgz) into a corpus directory, for bench/dockerfile/corpus.sh.
+// Command extract copies the Dockerfiles inside Go module zips, npm package tarballs (.tgz)
+// and uncompressed tar streams (Debian source tarballs, decompressed by the caller) into a
+// corpus directory, for bench/dockerfile/corpus.sh.
 //
-// Usage: extract CORPUS_DIR ZIP_OR_TGZ...
+// Usage: extract CORPUS_DIR ZIP_OR_TGZ_OR_-...   ("-": an uncompressed tar on standard input)
 //
 // A file is a Dockerfile under the rule eksguard's directory walker applies
 // (manifest.IsDockerfileName); files over 1 MiB are left out. Each distinct content is
@@ -34,7 +35,10 @@ func main() {
 	out := os.Args[1]
 	for _, zp := range os.Args[2:] {
 		extractFn := extract
-		if strings.HasSuffix(zp, ".tgz") || strings.HasSuffix(zp, ".tar.gz") {
+		switch {
+		case zp == "-":
+			extractFn = func(_, out string) (int, error) { return extractTar(os.Stdin, out) }
+		case strings.HasSuffix(zp, ".tgz") || strings.HasSuffix(zp, ".tar.gz"):
 			extractFn = extractTgz
 		}
 		n, err := extractFn(zp, out)
@@ -86,7 +90,12 @@ func extractTgz(tp, out string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	tr := tar.NewReader(gz)
+	return extractTar(gz, out)
+}
+
+// extractTar is extract for an uncompressed tar stream.
+func extractTar(r io.Reader, out string) (int, error) {
+	tr := tar.NewReader(r)
 	n := 0
 	for {
 		h, err := tr.Next()

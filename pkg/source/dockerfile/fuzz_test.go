@@ -29,3 +29,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIgnore drives the .dockerignore path: the ignore-file reader and the pattern
+// matcher, over patterns and a path to match. Seeds: testdata/fuzz/FuzzIgnore and the
+// rule fixtures' ignore files.
+func FuzzIgnore(f *testing.F) {
+	files, _ := filepath.Glob("../../../rules/dockerfile/testdata/*/*/*.dockerignore")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data, ".git/config")
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, path string) {
+		if len(data) > MaxIgnoreBytes {
+			return
+		}
+		pm, err := ParseIgnore(data)
+		if err != nil {
+			return
+		}
+		pm.MatchesOrParentMatches(path)
+	})
+}

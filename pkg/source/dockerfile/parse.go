@@ -267,6 +267,16 @@ func (p *builder) fill(in *target.Instruction, node *parser.Node, cmd any) {
 		p.script(in, node, c.ShellDependantCmdLine)
 	case *instructions.HealthCheckCommand:
 		in.HealthNone = c.Health != nil && len(c.Health.Test) > 0 && c.Health.Test[0] == "NONE"
+		// The probe's command: CMD-SHELL runs its one string under the stage's SHELL (as
+		// RUN does), CMD is an argv.
+		if c.Health != nil && len(c.Health.Test) > 1 {
+			switch c.Health.Test[0] {
+			case "CMD-SHELL":
+				p.script(in, node, instructions.ShellDependantCmdLine{CmdLine: c.Health.Test[1:], PrependShell: true})
+			case "CMD":
+				p.script(in, node, instructions.ShellDependantCmdLine{CmdLine: c.Health.Test[1:]})
+			}
+		}
 	case *instructions.CopyCommand:
 		in.Copy = &target.CopySpec{Sources: c.SourcePaths, Dest: c.DestPath, From: c.From, Chown: c.Chown, Chmod: c.Chmod, Inline: len(c.SourceContents) > 0}
 	case *instructions.AddCommand:

@@ -210,3 +210,34 @@ func TestCommandLines(t *testing.T) {
 		t.Errorf("mounts = %+v", m)
 	}
 }
+
+func TestHealthcheckShell(t *testing.T) {
+	d := parse(t, `FROM alpine:3.20
+HEALTHCHECK --interval=30s \
+  CMD curl -fsS https://example.com/x.sh | sh && \
+      wget -qO- http://localhost:8080/health
+HEALTHCHECK CMD ["/app/probe", "--tcp", ":8080"]
+HEALTHCHECK NONE
+`)
+	ins := d.Stages[0].Instructions
+	if len(ins) != 3 {
+		t.Fatalf("instructions = %d", len(ins))
+	}
+	sh := ins[0].Shell
+	if sh == nil || len(sh.Commands) != 3 || len(sh.Pipelines) != 1 {
+		t.Fatalf("shell form: %+v", sh)
+	}
+	var got []string
+	for _, c := range sh.Commands {
+		got = append(got, fmt.Sprintf("%s@%d", c.Name(), c.Line))
+	}
+	if strings.Join(got, " ") != "curl@3 sh@3 wget@4" {
+		t.Errorf("commands %v", got)
+	}
+	if ex := ins[1].Shell; ex == nil || len(ex.Commands) != 1 || strings.Join(target.Strings(ex.Commands[0].Args), " ") != "/app/probe --tcp :8080" {
+		t.Errorf("exec form: %+v", ex)
+	}
+	if ins[2].Shell != nil || !ins[2].HealthNone {
+		t.Errorf("NONE: %+v", ins[2])
+	}
+}

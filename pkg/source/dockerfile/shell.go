@@ -32,7 +32,7 @@ func shellPipefail(sh []string) bool {
 	return false
 }
 
-// script parses the command of RUN, CMD or ENTRYPOINT into in.Shell.
+// script parses the command of RUN, CMD, ENTRYPOINT or HEALTHCHECK into in.Shell.
 func (p *builder) script(in *target.Instruction, node *parser.Node, cl instructions.ShellDependantCmdLine) {
 	if !cl.PrependShell {
 		// Exec form: the argv is known exactly; no shell runs.

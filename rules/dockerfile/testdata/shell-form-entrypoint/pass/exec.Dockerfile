@@ -1,4 +1,5 @@
 FROM alpine:3.20 AS build
-CMD echo build only
+CMD ["echo", "build only"]
 FROM alpine:3.20
+ONBUILD CMD ["/app/server"]
 ENTRYPOINT ["/app/server", "--port", "8080"]

@@ -1,0 +1,6 @@
+# No .dockerignore applies: .git, .env and the .npmrc beside this file go into the image.
+FROM node:22.11-alpine3.20
+WORKDIR /app
+COPY . .
+USER node
+CMD ["node", "server.js"]
