@@ -139,20 +139,29 @@ var errInterrupted = errors.New("interrupted")
 
 // Isolate isolates one pod (req.Namespace, req.Pod). Evidence is always captured first.
 func (r *Responder) Isolate(ctx context.Context, req Request) (*Result, error) {
-	if err := validName("namespace", req.Namespace, false); err != nil {
-		return nil, err
-	}
-	if err := validName("pod", req.Pod, true); err != nil {
-		return nil, err
-	}
-	pod, err := r.cs.CoreV1().Pods(req.Namespace).Get(ctx, req.Pod, metav1.GetOptions{})
+	pod, err := r.Pod(ctx, req.Namespace, req.Pod)
 	if err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("pod %s/%s not found", req.Namespace, req.Pod)
-		}
-		return nil, fmt.Errorf("reading pod %s/%s: %w", req.Namespace, req.Pod, err)
+		return nil, err
 	}
 	return r.IsolatePods(ctx, req, []corev1.Pod{*pod})
+}
+
+// Pod reads one pod, checking the names first.
+func (r *Responder) Pod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	if err := validName("namespace", namespace, false); err != nil {
+		return nil, err
+	}
+	if err := validName("pod", name, true); err != nil {
+		return nil, err
+	}
+	pod, err := r.cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("pod %s/%s not found", namespace, name)
+		}
+		return nil, fmt.Errorf("reading pod %s/%s: %w", namespace, name, err)
+	}
+	return pod, nil
 }
 
 // IsolatePods isolates several pods as one incident (req.Namespace and req.Pod are not
@@ -274,7 +283,7 @@ func (ru *run) isolate(ctx context.Context, pods []corev1.Pod) (*Result, error) 
 	p := plan{removed: map[string]map[string]string{}}
 	for i := range pods {
 		pod := &pods[i]
-		if pod.Labels[QuarantineLabel] == ru.incident {
+		if pod.Labels[QuarantineLabel] == ru.incident && (ru.req.Quarantine || ru.req.Cordon) {
 			continue // already isolated by this incident
 		}
 		p.capture = append(p.capture, pod)
