@@ -784,11 +784,7 @@ func (ru *run) label(ctx context.Context, planned *corev1.Pod) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if removed != nil {
-		ru.mark(planned.Namespace, EntryLabels, "pod/"+planned.Name, StateDone, "", removed)
-	} else {
-		ru.mark(planned.Namespace, EntryLabels, "pod/"+planned.Name, StateDone, "", nil)
-	}
+	ru.mark(planned.Namespace, EntryLabels, "pod/"+planned.Name, StateDone, "", removed) // removed: nil when already labelled
 	return detail, nil
 }
 
