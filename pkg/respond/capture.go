@@ -221,12 +221,13 @@ func (c *capturer) pod(ctx context.Context, pod *corev1.Pod, view *nsView) error
 	}
 
 	// The service account (its object only: Secrets are never read).
-	sa, err := c.r.cs.CoreV1().ServiceAccounts(pod.Namespace).Get(ctx, sum.ServiceAccount, metav1.GetOptions{})
+	sa, err := c.run.serviceAccount(ctx, pod.Namespace, sum.ServiceAccount)
 	if err != nil {
 		sa = nil
 		c.note("%s/%s: service account %s not read: %v", pod.Namespace, pod.Name, sum.ServiceAccount, err)
 	} else {
 		sum.IAMRole = sa.Annotations[IRSAAnnotation]
+		sa = sa.DeepCopy()
 		setKind(sa, "v1", "ServiceAccount")
 		if err := c.json(dir+"serviceaccount.json", sa); err != nil {
 			return err

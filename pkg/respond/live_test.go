@@ -670,3 +670,40 @@ func rewrite(t *testing.T, data []byte, edit func(string, []byte) (string, []byt
 	zw.Close()
 	return out.Bytes()
 }
+
+// Someone changes the pod between the plan and the relabel: the update conflicts, is
+// retried on the pod read again, and what they added survives isolation and release.
+func TestConflictingUpdateIsRetried(t *testing.T) {
+	bed := testbed.Start(t)
+	f := setup(t, bed, 1)
+	ctx := context.Background()
+	r := newResponder(t, responderConfig(t, bed), respond.Options{AfterStep: func(s respond.Step) error {
+		if s.Action != "policy" {
+			return nil
+		}
+		p, err := bed.Client.CoreV1().Pods(f.ns).Get(ctx, f.pods[0], metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		p.Labels["added"] = "meanwhile"
+		_, err = bed.Client.CoreV1().Pods(f.ns).Update(ctx, p, metav1.UpdateOptions{})
+		return err
+	}})
+	res, err := r.Isolate(ctx, respond.Request{Namespace: f.ns, Pod: f.pods[0], Incident: "inc-conflict", Quarantine: true, Evidence: filepath.Join(t.TempDir(), "e")})
+	if err != nil {
+		t.Fatalf("%v %+v", err, res)
+	}
+	p, _ := bed.Client.CoreV1().Pods(f.ns).Get(ctx, f.pods[0], metav1.GetOptions{})
+	if p.Labels["added"] != "meanwhile" || p.Labels[respond.QuarantineLabel] != "inc-conflict" || p.Labels["app"] != "" {
+		t.Errorf("labels %v", p.Labels)
+	}
+	if _, err := r.Release(ctx, f.ns, "inc-conflict", false); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = bed.Client.CoreV1().Pods(f.ns).Get(ctx, f.pods[0], metav1.GetOptions{})
+	want := copyMap(podLabels)
+	want["added"] = "meanwhile"
+	if !reflect.DeepEqual(p.Labels, want) {
+		t.Errorf("after release %v, want %v", p.Labels, want)
+	}
+}

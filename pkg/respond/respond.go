@@ -196,7 +196,7 @@ func (r *Responder) IsolatePods(ctx context.Context, req Request, pods []corev1.
 		incident = NewIncident(r.opts.Now())
 	}
 	ru := &run{r: r, req: req, incident: incident, res: &Result{Incident: incident, DryRun: req.DryRun, Steps: []Step{}},
-		owners: map[string]*unstructured.Unstructured{}, views: map[string]*nsView{}, journals: map[string]*Journal{}}
+		owners: map[string]*unstructured.Unstructured{}, sas: map[string]*corev1.ServiceAccount{}, views: map[string]*nsView{}, journals: map[string]*Journal{}}
 	if ru.req.Actor == "" {
 		ru.req.Actor = r.whoAmI(ctx)
 	}
@@ -212,6 +212,7 @@ type run struct {
 
 	mu       sync.Mutex
 	owners   map[string]*unstructured.Unstructured
+	sas      map[string]*corev1.ServiceAccount // read once per run, by NS/NAME (nil: not readable)
 	views    map[string]*nsView
 	journals map[string]*Journal // by namespace
 	exists   map[string]bool     // namespaces whose quarantine policy exists
@@ -734,8 +735,15 @@ func (ru *run) label(ctx context.Context, planned *corev1.Pod) (string, error) {
 	api := ru.r.cs.CoreV1().Pods(planned.Namespace)
 	var detail string
 	var removed map[string]string
+	first := true
 	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
-		pod, err := api.Get(ctx, planned.Name, metav1.GetOptions{})
+		// The first attempt updates the pod as planned (its resourceVersion makes a stale
+		// copy a conflict); after a conflict the pod is read again.
+		pod, err := planned.DeepCopy(), error(nil)
+		if !first {
+			pod, err = api.Get(ctx, planned.Name, metav1.GetOptions{})
+		}
+		first = false
 		if apierrors.IsNotFound(err) || (err == nil && pod.UID != planned.UID) {
 			return fmt.Errorf("pod %s %w before it was labelled", podKey(planned), errVanished)
 		}
@@ -767,6 +775,9 @@ func (ru *run) label(ctx context.Context, planned *corev1.Pod) (string, error) {
 		}
 		pod.Annotations[OriginalLabelsAnnotation] = string(keep)
 		updated, err := api.Update(ctx, pod, metav1.UpdateOptions{})
+		if apierrors.IsNotFound(err) {
+			return fmt.Errorf("pod %s %w before it was labelled", podKey(planned), errVanished)
+		}
 		if err != nil {
 			return err
 		}
@@ -861,6 +872,25 @@ func (ru *run) owner(ctx context.Context, ns string, ref metav1.OwnerReference) 
 	ru.owners[key] = u
 	ru.mu.Unlock()
 	return u, nil
+}
+
+// serviceAccount reads a service account once per run; a failure is returned each time.
+func (ru *run) serviceAccount(ctx context.Context, ns, name string) (*corev1.ServiceAccount, error) {
+	key := ns + "/" + name
+	ru.mu.Lock()
+	sa, ok := ru.sas[key]
+	ru.mu.Unlock()
+	if ok {
+		return sa, nil
+	}
+	sa, err := ru.r.cs.CoreV1().ServiceAccounts(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	ru.mu.Lock()
+	ru.sas[key] = sa
+	ru.mu.Unlock()
+	return sa, nil
 }
 
 // selectedLabels returns the pod's labels that its controller's selector, the Services
