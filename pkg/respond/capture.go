@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/eksguard/eksguard/pkg/netpol"
+	"github.com/eksguard/eksguard/pkg/sgpolicy"
 )
 
 // IRSAAnnotation is the service account annotation that names the IAM role of IRSA.
@@ -96,37 +97,18 @@ func policySelects(np *networkingv1.NetworkPolicy, pod *corev1.Pod, lbls map[str
 	return p.Selects(&netpol.Pod{Namespace: pod.Namespace, Name: pod.Name, Labels: lbls, HostNetwork: pod.Spec.HostNetwork})
 }
 
-// sgpSelects follows the VPC resource controller: a policy of the pod's namespace selects
-// it when the pod matches every selector the policy has (podSelector on the pod's labels,
-// serviceAccountSelector on its service account's labels).
+// sgpSelects reports whether a SecurityGroupPolicy definitely selects the pod (the
+// controller's matching, pkg/sgpolicy).
 func sgpSelects(u *unstructured.Unstructured, pod *corev1.Pod, sa *corev1.ServiceAccount) bool {
 	if u.GetNamespace() != pod.Namespace {
 		return false
 	}
-	var spec struct {
-		PodSelector            *metav1.LabelSelector `json:"podSelector"`
-		ServiceAccountSelector *metav1.LabelSelector `json:"serviceAccountSelector"`
-	}
-	raw, _, _ := unstructured.NestedMap(u.Object, "spec")
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &spec) != nil {
-		return false
-	}
-	if spec.PodSelector == nil && spec.ServiceAccountSelector == nil {
-		return false
-	}
-	if spec.PodSelector != nil {
-		s, err := metav1.LabelSelectorAsSelector(spec.PodSelector)
-		if err != nil || !s.Matches(labels.Set(pod.Labels)) {
-			return false
+	return sgpolicy.Decode(u.Object).Match(pod.Labels, func() (map[string]string, bool) {
+		if sa == nil {
+			return nil, false
 		}
-	}
-	if spec.ServiceAccountSelector != nil {
-		s, err := metav1.LabelSelectorAsSelector(spec.ServiceAccountSelector)
-		if err != nil || sa == nil || !s.Matches(labels.Set(sa.Labels)) {
-			return false
-		}
-	}
-	return true
+		return sa.Labels, true
+	}) == sgpolicy.Yes
 }
 
 // capturer writes one incident's evidence.
