@@ -312,6 +312,10 @@ func (ru *run) isolate(ctx context.Context, pods []corev1.Pod) (*Result, error) 
 			}
 			seen[n] = true
 			node, err := r.cs.CoreV1().Nodes().Get(ctx, n, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("node %s of pod %s does not exist: nothing to cordon", n, podKey(&pods[i])))
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("reading node %s: %w", n, err)
 			}
