@@ -707,3 +707,59 @@ func TestConflictingUpdateIsRetried(t *testing.T) {
 		t.Errorf("after release %v, want %v", p.Labels, want)
 	}
 }
+
+// The warnings: no enforcing plugin (gone once the VPC CNI's node agent enforces policies),
+// a hostNetwork pod, and a policy that selects every pod and allows traffic.
+func TestWarnings(t *testing.T) {
+	bed := testbed.Start(t)
+	f := setup(t, bed, 1)
+	ctx := context.Background()
+	r := newResponder(t, responderConfig(t, bed), respond.Options{})
+	dry := func(pod string) string {
+		t.Helper()
+		res, err := r.Isolate(ctx, respond.Request{Namespace: f.ns, Pod: pod, Quarantine: true, DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(res.Warnings, "\n")
+	}
+	if w := dry(f.pods[0]); !strings.Contains(w, "no sign of a NetworkPolicy-enforcing") {
+		t.Errorf("warnings %s", w)
+	}
+	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "aws-node", Namespace: "kube-system"}, Spec: appsv1.DaemonSetSpec{
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "aws-node"}},
+		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"k8s-app": "aws-node"}}, Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "aws-node", Image: "amazon-k8s-cni:v1.19.6"},
+				{Name: "aws-eks-nodeagent", Image: "aws-network-policy-agent:v1.2.3", Args: []string{"--enable-network-policy=false"}}}}}}}
+	if _, err := bed.Client.AppsV1().DaemonSets("kube-system").Create(ctx, ds, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer bed.Client.AppsV1().DaemonSets("kube-system").Delete(ctx, "aws-node", metav1.DeleteOptions{})
+	if w := dry(f.pods[0]); !strings.Contains(w, "no sign of a NetworkPolicy-enforcing") {
+		t.Errorf("the node agent with policies disabled counted as enforcing: %s", w)
+	}
+	ds, _ = bed.Client.AppsV1().DaemonSets("kube-system").Get(ctx, "aws-node", metav1.GetOptions{})
+	ds.Spec.Template.Spec.Containers[1].Args = []string{"--enable-network-policy=true"}
+	if _, err := bed.Client.AppsV1().DaemonSets("kube-system").Update(ctx, ds, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if w := dry(f.pods[0]); strings.Contains(w, "NetworkPolicy-enforcing") {
+		t.Errorf("enforcing node agent not seen: %s", w)
+	}
+
+	// A policy that selects every pod of the namespace and allows egress, and a hostNetwork pod.
+	if _, err := bed.Client.NetworkingV1().NetworkPolicies(f.ns).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "allow-dns"},
+		Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}, Egress: []networkingv1.NetworkPolicyEgressRule{{}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if w := dry(f.pods[0]); !strings.Contains(w, "NetworkPolicy "+f.ns+"/allow-dns still selects it after relabelling and allows some egress") || strings.Contains(w, "allow-front") {
+		t.Errorf("warnings %s", w)
+	}
+	if _, err := bed.Client.CoreV1().Pods(f.ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "host"},
+		Spec: corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if w := dry("host"); !strings.Contains(w, "uses the host network") {
+		t.Errorf("warnings %s", w)
+	}
+}

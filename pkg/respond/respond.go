@@ -346,7 +346,7 @@ func (ru *run) isolate(ctx context.Context, pods []corev1.Pod) (*Result, error) 
 			return nil, err
 		}
 		res.Bundle = bundle
-		steps = append(steps, Step{Action: "capture", Object: bundle, Detail: fmt.Sprintf("%d pods", len(p.capture))})
+		steps = append(steps, Step{Action: "capture", Object: bundle, Detail: plural(len(p.capture), "pod")})
 	}
 	for _, ns := range p.policies {
 		steps = append(steps, Step{Action: "policy", Object: ns + "/networkpolicy/" + PolicyName(ru.incident), Detail: "deny all ingress and egress of pods labelled " + QuarantineLabel + "=" + ru.incident})
@@ -1057,4 +1057,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
