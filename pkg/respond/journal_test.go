@@ -1,6 +1,10 @@
 package respond
 
 import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +108,17 @@ func TestVerifyDirectory(t *testing.T) {
 	os.Symlink("/etc/passwd", filepath.Join(dir, "link"))
 	if _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("symlink: %v", err)
+	}
+}
+
+// Too many pods in one namespace are refused before anything is read.
+func TestTooManyPodsPerNamespace(t *testing.T) {
+	pods := make([]corev1.Pod, MaxPodsPerNamespace+1)
+	for i := range pods {
+		pods[i].Namespace, pods[i].Name = "shop", fmt.Sprintf("p-%d", i)
+	}
+	r := &Responder{opts: Options{Workers: 1, Now: time.Now}}
+	if _, err := r.IsolatePods(context.Background(), Request{Quarantine: true}, pods); err == nil || !strings.Contains(err.Error(), "more than 500 pods in namespace shop") {
+		t.Errorf("%v", err)
 	}
 }

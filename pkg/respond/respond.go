@@ -134,6 +134,10 @@ func New(cfg *rest.Config, opts Options) (*Responder, error) {
 	return &Responder{cs: cs, dyn: dyn, opts: opts}, nil
 }
 
+// MaxPodsPerNamespace bounds the pods of one incident in one namespace, so that the journal
+// fits in its annotation (MaxJournalBytes) whatever the removed labels are.
+const MaxPodsPerNamespace = 500
+
 // errInterrupted marks an AfterStep interruption.
 var errInterrupted = errors.New("interrupted")
 
@@ -179,6 +183,12 @@ func (r *Responder) IsolatePods(ctx context.Context, req Request, pods []corev1.
 	sort.Slice(pods, func(i, j int) bool { return podKey(&pods[i]) < podKey(&pods[j]) })
 	pods = dedupe(pods)
 
+	perNS := map[string]int{}
+	for i := range pods {
+		if perNS[pods[i].Namespace]++; perNS[pods[i].Namespace] > MaxPodsPerNamespace {
+			return nil, fmt.Errorf("more than %d pods in namespace %s: the journal of one incident holds at most %d pods per namespace; isolate them in several incidents", MaxPodsPerNamespace, pods[i].Namespace, MaxPodsPerNamespace)
+		}
+	}
 	incident := req.Incident
 	for i := range pods {
 		q := pods[i].Labels[QuarantineLabel]
