@@ -3,13 +3,13 @@ package respond
 import (
 	"context"
 	"fmt"
-
-	corev1 "k8s.io/api/core/v1"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 func TestParseJournal(t *testing.T) {
