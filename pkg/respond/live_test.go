@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -761,5 +762,78 @@ func TestWarnings(t *testing.T) {
 	}
 	if w := dry("host"); !strings.Contains(w, "uses the host network") {
 		t.Errorf("warnings %s", w)
+	}
+}
+
+// flaky fails every third request with a 503 before it reaches the server, and answers the
+// first update of each pod with a 503 after the server applied it.
+type flaky struct {
+	rt      http.RoundTripper
+	mu      sync.Mutex
+	n       int
+	updated map[string]bool
+	failed  int
+}
+
+func (f *flaky) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.n++
+	early := f.n%3 == 0
+	late := req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/pods/") && !f.updated[req.URL.Path]
+	if late {
+		f.updated[req.URL.Path] = true
+	}
+	if early || late {
+		f.failed++
+	}
+	f.mu.Unlock()
+	unavailable := &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"ServiceUnavailable","code":503}`)), Request: req}
+	if early {
+		return unavailable, nil
+	}
+	resp, err := f.rt.RoundTrip(req)
+	if err != nil || !late {
+		return resp, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return unavailable, nil
+}
+
+// Transient failures (503 before and after the server applied a write) are retried: the
+// isolation and the release complete and the state is right.
+func TestTransientFailuresAreRetried(t *testing.T) {
+	bed := testbed.Start(t)
+	f := setup(t, bed, 3)
+	orig := snapshot(t, bed.Client, f)
+	ctx := context.Background()
+	cfg := responderConfig(t, bed)
+	fl := &flaky{updated: map[string]bool{}}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { fl.rt = rt; return fl })
+	r := newResponder(t, cfg, respond.Options{})
+	found, err := r.Find(ctx, respond.Query{Namespace: f.ns, Label: "app=web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.IsolatePods(ctx, respond.Request{Incident: "inc-flaky", Quarantine: true, Cordon: true, Evidence: filepath.Join(t.TempDir(), "e")}, found.Pods)
+	if err != nil || len(res.NotDone) > 0 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	for _, name := range f.pods {
+		p, _ := bed.Client.CoreV1().Pods(f.ns).Get(ctx, name, metav1.GetOptions{})
+		if p.Labels[respond.QuarantineLabel] != "inc-flaky" || p.Labels["app"] != "" {
+			t.Errorf("%s: %v", name, p.Labels)
+		}
+	}
+	if v, err := respond.Verify(res.Bundle); err != nil || !v.OK() {
+		t.Errorf("%v %+v", err, v)
+	}
+	if _, err := r.Release(ctx, f.ns, "inc-flaky", false); err != nil {
+		t.Fatal(err)
+	}
+	sameAsOriginal(t, snapshot(t, bed.Client, f), orig)
+	if fl.failed < 10 {
+		t.Errorf("only %d failures injected", fl.failed)
 	}
 }

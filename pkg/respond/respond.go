@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -114,6 +115,10 @@ type Responder struct {
 
 // New builds a Responder on cfg.
 func New(cfg *rest.Config, opts Options) (*Responder, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &retryTransport{rt: rt, backoff: transientBackoff}
+	})
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client for %s: %w", cfg.Host, err)
@@ -708,6 +713,14 @@ func (ru *run) createPolicy(ctx context.Context, ns string) error {
 	}
 	np.Annotations = map[string]string{JournalAnnotation: text}
 	created, err := ru.r.cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, np, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		// A create retried after a failure that had in fact gone through, or a run of the
+		// same incident at the same time: it is ours only if it carries this journal.
+		created, err = ru.r.cs.NetworkingV1().NetworkPolicies(ns).Get(ctx, np.Name, metav1.GetOptions{})
+		if err == nil && created.Annotations[JournalAnnotation] != text {
+			return fmt.Errorf("NetworkPolicy %s/%s appeared meanwhile with another journal (another run of incident %s?)", ns, np.Name, ru.incident)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("creating NetworkPolicy %s/%s: %w", ns, np.Name, err)
 	}
