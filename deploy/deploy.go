@@ -15,3 +15,15 @@ const (
 	ScannerNamespace      = "eksguard"
 	ScannerServiceAccount = "eksguard-scanner"
 )
+
+// ResponderRBAC is responder-rbac.yaml: the incident responder's service account and its
+// least-privilege ClusterRole and binding (`eksguard respond`).
+//
+//go:embed responder-rbac.yaml
+var ResponderRBAC []byte
+
+// Responder identity defined by ResponderRBAC.
+const (
+	ResponderNamespace      = "eksguard"
+	ResponderServiceAccount = "eksguard-responder"
+)

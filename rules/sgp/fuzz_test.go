@@ -26,7 +26,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		p := decode(&snapshot.Item[*unstructured.Unstructured]{Obj: &unstructured.Unstructured{Object: m}})
-		if p.invalid == "" && ((p.pods == nil && p.sas == nil) || len(p.spec.SecurityGroups.Groups) == 0) {
+		if p.Invalid == "" && ((p.Pods == nil && p.ServiceAccounts == nil) || len(p.Spec.SecurityGroups.Groups) == 0) {
 			t.Fatal("a policy without selector or groups counted as valid")
 		}
 	})

@@ -9,14 +9,12 @@ import (
 	"slices"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/ref"
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/sgpolicy"
 	"github.com/eksguard/eksguard/pkg/snapshot"
 )
 
@@ -33,88 +31,39 @@ var (
 	guideRef = ref.Guide("network-security", "Security groups")
 )
 
-// spec is the part of a SecurityGroupPolicy the controller reads.
-type spec struct {
-	PodSelector            *metav1.LabelSelector `json:"podSelector,omitempty"`
-	ServiceAccountSelector *metav1.LabelSelector `json:"serviceAccountSelector,omitempty"`
-	SecurityGroups         struct {
-		Groups []string `json:"groupIds,omitempty"`
-	} `json:"securityGroups"`
-}
-
 // policy is a decoded SecurityGroupPolicy.
 type policy struct {
 	item *snapshot.Item[*unstructured.Unstructured]
-	spec spec
-	// invalid says why the controller ignores the policy; empty when it applies.
-	invalid string
-	pods    labels.Selector // nil: no podSelector
-	sas     labels.Selector // nil: no serviceAccountSelector
+	*sgpolicy.Policy
 }
 
 func decode(it *snapshot.Item[*unstructured.Unstructured]) *policy {
-	p := &policy{item: it}
-	raw, _, _ := unstructured.NestedMap(it.Obj.Object, "spec")
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &p.spec); err != nil {
-		p.invalid = "spec does not decode: " + err.Error()
-		return p
-	}
-	var errs []string
-	if p.spec.PodSelector == nil && p.spec.ServiceAccountSelector == nil {
-		errs = append(errs, "it has neither podSelector nor serviceAccountSelector")
-	}
-	if len(p.spec.SecurityGroups.Groups) == 0 {
-		errs = append(errs, "securityGroups.groupIds is empty")
-	}
-	// The controller treats a selector it cannot parse as matching nothing.
-	if p.spec.PodSelector != nil {
-		s, err := metav1.LabelSelectorAsSelector(p.spec.PodSelector)
-		if err != nil {
-			errs = append(errs, "podSelector: "+err.Error())
-		}
-		p.pods = s
-	}
-	if p.spec.ServiceAccountSelector != nil {
-		s, err := metav1.LabelSelectorAsSelector(p.spec.ServiceAccountSelector)
-		if err != nil {
-			errs = append(errs, "serviceAccountSelector: "+err.Error())
-		}
-		p.sas = s
-	}
-	p.invalid = strings.Join(errs, "; ")
-	return p
+	return &policy{item: it, Policy: sgpolicy.Decode(it.Obj.Object)}
 }
 
 // match is whether a policy selects a pod: yes, no, or unknown when the pod's service
 // account is not in the input and the policy selects by service account.
-type match int
+type match = sgpolicy.Match
 
 const (
-	no match = iota
-	yes
-	unknown
+	no      = sgpolicy.No
+	yes     = sgpolicy.Yes
+	unknown = sgpolicy.Unknown
 )
 
-// matches follows the controller's webhook: a pod of the policy's namespace matches when
-// it matches every selector the policy has (podSelector on the pod's labels,
-// serviceAccountSelector on its service account's labels).
+// matches follows the controller's webhook (pkg/sgpolicy) for a pod of the policy's
+// namespace.
 func (p *policy) matches(s *snapshot.Snapshot, pod *snapshot.Pod) match {
-	if p.invalid != "" || pod.Namespace != p.item.Namespace {
+	if pod.Namespace != p.item.Namespace {
 		return no
 	}
-	if p.pods != nil && !p.pods.Matches(labels.Set(pod.Labels)) {
-		return no
-	}
-	if p.sas != nil {
+	return p.Match(pod.Labels, func() (map[string]string, bool) {
 		sa := s.ServiceAccount(pod.Namespace, pod.ServiceAccount)
 		if sa == nil {
-			return unknown
+			return nil, false
 		}
-		if !p.sas.Matches(labels.Set(sa.Meta.Labels)) {
-			return no
-		}
-	}
-	return yes
+		return sa.Meta.Labels, true
+	})
 }
 
 // selecting returns the policies of ps that definitely select pod, in order.
@@ -164,8 +113,8 @@ func SelectsNothing() rule.Rule {
 		Fn: func(_ context.Context, m *rule.Meta, s *snapshot.Snapshot) []finding.Finding {
 			var out []finding.Finding
 			for _, p := range policies(s) {
-				if p.invalid != "" {
-					out = append(out, m.Failf(&p.item.Object, "spec", "SecurityGroupPolicy %s is ignored by the controller: %s", name(p), p.invalid))
+				if p.Invalid != "" {
+					out = append(out, m.Failf(&p.item.Object, "spec", "SecurityGroupPolicy %s is ignored by the controller: %s", name(p), p.Invalid))
 					continue
 				}
 				pods := s.PodsIn(p.item.Namespace)
@@ -190,7 +139,7 @@ func SelectsNothing() rule.Rule {
 					continue
 				}
 				msg := fmt.Sprintf("SecurityGroupPolicy %s selects none of the %d pods of namespace %s: its groups %s apply to nothing",
-					name(p), len(pods), p.item.Namespace, strings.Join(p.spec.SecurityGroups.Groups, ", "))
+					name(p), len(pods), p.item.Namespace, strings.Join(p.Spec.SecurityGroups.Groups, ", "))
 				if hostOnly {
 					msg += " (it matches only hostNetwork pods, which keep the node's groups)"
 				}
@@ -230,7 +179,7 @@ func SeveralPolicies() rule.Rule {
 				var names, groups []string
 				for _, p := range selecting(s, ps, pod) {
 					names = append(names, p.item.Meta.Name)
-					for _, g := range p.spec.SecurityGroups.Groups {
+					for _, g := range p.Spec.SecurityGroups.Groups {
 						if !slices.Contains(groups, g) {
 							groups = append(groups, g)
 						}

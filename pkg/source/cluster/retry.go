@@ -56,6 +56,11 @@ func (s *Source) retry(ctx context.Context, what string, fn func(context.Context
 	}
 }
 
+// Transient reports whether an API request may succeed when tried again: overload (429),
+// server errors (5xx), timeouts and dropped connections. The incident responder retries
+// by it too.
+func Transient(err error) bool { return transient(err) }
+
 // transient reports whether a request may succeed when tried again.
 func transient(err error) bool {
 	var st apierrors.APIStatus
