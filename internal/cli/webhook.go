@@ -107,7 +107,7 @@ The certificate files are read again when they change (a rotated Secret).`,
 func newWebhookManifests() *cobra.Command {
 	var (
 		cfgFile, image, tlsMode, caDir, url, failurePolicy, name string
-		replicas, timeout                                      int32
+		replicas, timeout                                        int32
 	)
 	c := &cobra.Command{
 		Use:   "manifests",

@@ -171,7 +171,7 @@ func TestWebhookBadFlags(t *testing.T) {
 		{"webhook", "manifests", "--failure-policy", "Sometimes"},
 		{"webhook", "manifests", "--tls", "none"},
 		{"webhook", "manifests", "--timeout-seconds", "2"}, // not above the 2s evaluation deadline
-		{"webhook", "serve", "--addr", "127.0.0.1:0"},     // no certificate
+		{"webhook", "serve", "--addr", "127.0.0.1:0"},      // no certificate
 		{"webhook", "serve", "--config", "/nonexistent/webhook.yaml"},
 	} {
 		code, _, stderr := run(t, "", args...)
