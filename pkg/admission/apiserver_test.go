@@ -2,6 +2,7 @@ package admission_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -404,3 +405,85 @@ func TestAPIServerDeadline(t *testing.T) {
 var _ = errors.New
 var _ = fmt.Sprint
 var _ = yaml.Marshal
+
+func selectRulesTB(t testing.TB, ids ...string) []rule.Rule {
+	t.Helper()
+	rs, err := all.Registry().Select(rule.Selector{Include: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func mustPool(t *testing.T, pemCA []byte) *x509.CertPool {
+	t.Helper()
+	p := x509.NewCertPool()
+	if !p.AppendCertsFromPEM(pemCA) {
+		t.Fatal("bad CA PEM")
+	}
+	return p
+}
+
+// TestAPIServerMutate: the mutating webhook fills the opted-in defaults through a JSONPatch
+// the API server applies, never changing what the pod set, and the validating webhook then
+// admits the defaulted pod.
+func TestAPIServerMutate(t *testing.T) {
+	bed := testbed.Start(t)
+	cfg := parseConfig(t, `
+rules:
+  include: [pod/privilege-escalation, pod/privileged]
+mutate:
+  allowPrivilegeEscalation: true
+  dropAllCapabilities: true
+  seccompRuntimeDefault: true
+  runAsNonRoot: true
+`)
+	wh := startWebhook(t, cfg, selectRules(t, "pod/privilege-escalation", "pod/privileged"))
+	namespace(t, bed, "wh-mutate", nil)
+	o := &admission.ManifestOptions{Name: "eksguard-mutate", URL: wh.url, CABundle: wh.ca, TLS: admission.TLSSelfSigned, Config: cfg}
+	mwc, err := o.MutatingWebhookConfiguration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mwc.Webhooks[0].NamespaceSelector.MatchExpressions = append(mwc.Webhooks[0].NamespaceSelector.MatchExpressions,
+		metav1.LabelSelectorRequirement{Key: corev1.LabelMetadataName, Operator: metav1.LabelSelectorOpIn, Values: []string{"wh-mutate"}})
+	ctx := context.Background()
+	api := bed.Client.AdmissionregistrationV1().MutatingWebhookConfigurations()
+	if _, err := api.Create(ctx, mwc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.Delete(context.Background(), mwc.Name, metav1.DeleteOptions{}) })
+	register(t, bed, wh, "eksguard-mutate-validate", cfg, admissionregistrationv1.Fail, 3, "wh-mutate")
+
+	uid := int64(1000)
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "bare"}, Spec: corev1.PodSpec{Containers: []corev1.Container{
+		{Name: "bare", Image: "busybox"},
+		{Name: "set", Image: "busybox", SecurityContext: &corev1.SecurityContext{RunAsUser: &uid, AllowPrivilegeEscalation: boolp(false),
+			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"NET_RAW"}}}},
+	}}}
+	var got *corev1.Pod
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		// Without the mutation the validating webhook denies the bare container.
+		g, err := bed.Client.CoreV1().Pods("wh-mutate").Create(ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			return false, nil
+		}
+		got = g
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal("the mutated pod was never admitted")
+	}
+	s := got.Spec
+	if s.SecurityContext == nil || s.SecurityContext.SeccompProfile == nil || s.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("pod seccomp: %+v", s.SecurityContext)
+	}
+	bare := s.Containers[0].SecurityContext
+	if bare == nil || bare.AllowPrivilegeEscalation == nil || *bare.AllowPrivilegeEscalation || bare.Capabilities == nil || len(bare.Capabilities.Drop) != 1 || bare.RunAsNonRoot != nil {
+		t.Errorf("bare container: %+v", bare)
+	}
+	set := s.Containers[1].SecurityContext
+	if len(set.Capabilities.Drop) != 1 || set.Capabilities.Drop[0] != "NET_RAW" || set.RunAsNonRoot == nil || !*set.RunAsNonRoot {
+		t.Errorf("container with its own settings: %+v", set)
+	}
+}
