@@ -51,4 +51,6 @@ func FuzzServeValidate(f *testing.F) {
 	})
 }
 
-func admissionDecode(b []byte) (*admissionv1.AdmissionReview, error) { return admission.DecodeReview(b) }
+func admissionDecode(b []byte) (*admissionv1.AdmissionReview, error) {
+	return admission.DecodeReview(b)
+}
