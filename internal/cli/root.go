@@ -85,6 +85,6 @@ Falco-format detection rules over Kubernetes audit logs and CloudTrail.`,
 	scan.AddCommand(newScanNode(), newScanAWS())
 	root.AddCommand(scan, newRules(), newReport(), newDB(), newDetect(), newAWS(), newImage(), newNetpol())
 	root.AddCommand(newCompliance())
-	root.AddCommand(newWebhook())
+	root.AddCommand(newWebhook(), newPolicy())
 	return root
 }
