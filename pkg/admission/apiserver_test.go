@@ -3,7 +3,7 @@ package admission_test
 import (
 	"context"
 	"crypto/x509"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/internal/testbed"
 	"github.com/eksguard/eksguard/pkg/admission"
@@ -30,7 +29,54 @@ import (
 	"github.com/eksguard/eksguard/rules/all"
 )
 
-func TestMain(m *testing.M) { os.Exit(testbed.Run(m)) }
+func TestMain(m *testing.M) {
+	// The audit mode's annotations are checked in the API server's own audit log.
+	dir, err := os.MkdirTemp("", "eksguard-audit")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	testbed.EnableAudit(dir)
+	code := testbed.Run(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// auditAnnotations waits for the audit event of creating pod namespace/name that the API
+// server wrote at the ResponseComplete stage, and returns its annotations.
+func auditAnnotations(t *testing.T, bed *testbed.Env, namespace, name string) map[string]string {
+	t.Helper()
+	var found map[string]string
+	_ = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 15*time.Second, true, func(context.Context) (bool, error) {
+		b, err := os.ReadFile(bed.AuditLog)
+		if err != nil {
+			return false, nil
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			var ev struct {
+				Verb      string `json:"verb"`
+				Stage     string `json:"stage"`
+				ObjectRef struct {
+					Resource, Namespace, Name string
+				} `json:"objectRef"`
+				Annotations map[string]string `json:"annotations"`
+			}
+			if json.Unmarshal([]byte(line), &ev) != nil {
+				continue
+			}
+			if ev.Verb == "create" && ev.Stage == "ResponseComplete" && ev.ObjectRef.Resource == "pods" &&
+				ev.ObjectRef.Namespace == namespace && ev.ObjectRef.Name == name {
+				found = ev.Annotations
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if found == nil {
+		t.Fatalf("no audit event for creating pod %s/%s in %s", namespace, name, bed.AuditLog)
+	}
+	return found
+}
 
 // testRules are the rules the API server tests run: a compliant pod is easy to write for
 // them, and they cover pod and container fields.
@@ -285,6 +331,11 @@ rules:
 		if w := warns.take(); len(w) != 0 {
 			t.Errorf("audit mode warned: %q", w)
 		}
+		ann := auditAnnotations(t, bed, "wh-audit", "bad")
+		if ann["validate.eksguard.io/failed-rules"] != "pod/privileged,pod/privilege-escalation" || ann["validate.eksguard.io/mode"] != "audit" ||
+			!strings.Contains(ann["validate.eksguard.io/findings"], `[pod/privileged] container "app" runs privileged`) {
+			t.Errorf("audit annotations: %v", ann)
+		}
 	})
 	t.Run("a label cannot weaken the mode under labelOverrides: stricter", func(t *testing.T) {
 		_, err := cs.CoreV1().Pods("wh-label").Create(ctx, pod("bad", true), metav1.CreateOptions{})
@@ -402,9 +453,6 @@ func TestAPIServerDeadline(t *testing.T) {
 	}
 }
 
-var _ = errors.New
-var _ = fmt.Sprint
-var _ = yaml.Marshal
 
 func selectRulesTB(t testing.TB, ids ...string) []rule.Rule {
 	t.Helper()
