@@ -453,7 +453,6 @@ func TestAPIServerDeadline(t *testing.T) {
 	}
 }
 
-
 func selectRulesTB(t testing.TB, ids ...string) []rule.Rule {
 	t.Helper()
 	rs, err := all.Registry().Select(rule.Selector{Include: ids})
