@@ -37,7 +37,7 @@ same semantics as "eksguard scan":
 
   vap         ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding (Kubernetes 1.30+)
   kyverno     Kyverno ClusterPolicy with a CEL rule (Kyverno 1.11+)
-  gatekeeper  Gatekeeper ConstraintTemplate (CEL engine K8sNativeValidation, Gatekeeper 3.16+) and its Constraint
+  gatekeeper  Gatekeeper ConstraintTemplate (CEL engine K8sNativeValidation, stable in Gatekeeper v3.18+) and its Constraint
 
 Rules that do not translate are listed on stderr with the reason; --list prints them all.
 See docs/admission.md.`,
