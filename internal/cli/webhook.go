@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -88,7 +87,7 @@ The certificate files are read again when they change (a rotated Secret).`,
 			}
 			srv.Log("%d rules, default mode %s, excluded namespaces %v, fail %s, deadline %v",
 				len(rules), cfg.DefaultMode, cfg.Excluded(), map[bool]string{true: "open", false: "closed"}[cfg.FailOpen], cfg.Timeout.Duration)
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := srv.Serve(ctx); err != nil {
 				return &exitError{code: 1, err: err}

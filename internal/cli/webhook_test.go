@@ -3,12 +3,17 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -16,11 +21,13 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/eksguard/eksguard/internal/testbed"
+	"github.com/eksguard/eksguard/pkg/admission"
 )
 
 // decodeDocs decodes a multi-document YAML text into typed objects.
@@ -178,5 +185,81 @@ func TestWebhookBadFlags(t *testing.T) {
 		if code != ExitUsage || stderr == "" {
 			t.Errorf("%v: exit %d, %q", args, code, stderr)
 		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestWebhookServe runs "eksguard webhook serve" as the CLI does and talks to it over TLS:
+// health, a denial with the scan's message, metrics; and the probes over plain HTTP.
+func TestWebhookServe(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := admission.NewCA("t", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crt, key, err := ca.Issue([]string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := write(t, dir, "tls.crt", string(crt)), write(t, dir, "tls.key", string(key))
+	cfg := write(t, dir, "webhook.yaml", "rules:\n  include: [pod/privileged]\n")
+	addr, probeAddr := freeAddr(t), freeAddr(t)
+	var out, errb bytes.Buffer
+	root := newRoot(strings.NewReader(""), &out, &errb)
+	root.SetArgs([]string{"webhook", "serve", "--config", cfg, "--addr", addr, "--probe-addr", probeAddr, "--tls-cert-file", certFile, "--tls-key-file", keyFile})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.CertPEM)
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		r, err := client.Get("https://" + addr + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		r.Body.Close()
+		return r.StatusCode == 200, nil
+	}); err != nil {
+		cancel()
+		t.Fatalf("never ready: %s", errb.String())
+	}
+	body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},` +
+		`"namespace":"shop","operation":"CREATE","object":{"metadata":{"name":"p"},"spec":{"containers":[{"name":"app","image":"a","securityContext":{"privileged":true}}]}}}}`
+	r, err := client.Post("https://"+addr+"/validate", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if !strings.Contains(string(b), `"allowed":false`) || !strings.Contains(string(b), `[pod/privileged] container \"app\" runs privileged`) || !strings.Contains(string(b), `"uid":"u1"`) {
+		t.Errorf("answer: %s", b)
+	}
+	for _, u := range []string{"https://" + addr + "/metrics", "http://" + probeAddr + "/metrics", "http://" + probeAddr + "/healthz"} {
+		r, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode != 200 || (strings.HasSuffix(u, "/metrics") && !strings.Contains(string(b), `eksguard_webhook_rule_failures_total{rule="pod/privileged",mode="enforce"} 1`)) {
+			t.Errorf("%s: %d %s", u, r.StatusCode, b)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if !strings.Contains(errb.String(), "1 rules, default mode enforce") {
+		t.Errorf("log: %s", errb.String())
 	}
 }
