@@ -255,13 +255,15 @@ rules:
   include: [`+strings.Join(testRules, ", ")+`]
 `)
 	wh := startWebhook(t, cfg, selectRules(t, testRules...))
-	nss := []string{"wh-enforce", "wh-warn", "wh-audit", "wh-label"}
+	nss := []string{"wh-enforce", "wh-warn", "wh-audit", "wh-label", "wh-badlabel"}
 	for _, ns := range nss[:3] {
 		namespace(t, bed, ns, nil)
 	}
 	// Config says warn for nothing here, default enforce; the label asks for audit, which
 	// is less strict: "stricter" ignores it.
 	namespace(t, bed, "wh-label", map[string]string{admission.ModeLabel: "audit"})
+	// A label naming no mode must not skip the webhook.
+	namespace(t, bed, "wh-badlabel", map[string]string{admission.ModeLabel: "off"})
 	register(t, bed, wh, "eksguard-modes", cfg, admissionregistrationv1.Fail, 3, nss...)
 	cs, warns := clientWithWarnings(t, bed)
 	ctx := context.Background()
@@ -341,6 +343,12 @@ rules:
 		_, err := cs.CoreV1().Pods("wh-label").Create(ctx, pod("bad", true), metav1.CreateOptions{})
 		if err == nil || !strings.Contains(err.Error(), `admission webhook "audit.validate.eksguard.io" denied the request`) {
 			t.Fatalf("want a denial through the audit label route, got %v", err)
+		}
+	})
+	t.Run("a label naming no mode goes to the default route", func(t *testing.T) {
+		_, err := cs.CoreV1().Pods("wh-badlabel").Create(ctx, pod("bad", true), metav1.CreateOptions{})
+		if err == nil || !strings.Contains(err.Error(), `admission webhook "validate.eksguard.io" denied the request`) {
+			t.Fatalf("want a denial through the default route, got %v", err)
 		}
 	})
 	t.Run("metrics count decisions by mode and rule", func(t *testing.T) {

@@ -128,7 +128,8 @@ func (o *ManifestOptions) clientConfig(path string) admissionregistrationv1.Webh
 // ValidatingWebhookConfiguration routes namespaces to the validating endpoint. Namespaces
 // without the eksguard.io/mode label go to /validate; when the config lets labels change
 // modes, each labelled value has its own entry routing to /validate/<mode>, so the webhook
-// learns the label without reading namespaces. Entries that can only warn or audit fail
+// learns the label without reading namespaces; a label with any other value goes to
+// /validate. Entries that can only warn or audit fail
 // open (they never deny, so failing closed would deny what they would admit).
 func (o *ManifestOptions) ValidatingWebhookConfiguration() (*admissionregistrationv1.ValidatingWebhookConfiguration, error) {
 	if err := o.complete(); err != nil {
@@ -167,7 +168,9 @@ func (o *ManifestOptions) ValidatingWebhookConfiguration() (*admissionregistrati
 	labels := o.Config.LabelOverrides != OverrideNone
 	var defSel []metav1.LabelSelectorRequirement
 	if labels {
-		defSel = []metav1.LabelSelectorRequirement{{Key: ModeLabel, Operator: metav1.LabelSelectorOpDoesNotExist}}
+		// NotIn also selects namespaces without the label, and those whose label names no
+		// mode: a made-up value must not skip the webhook.
+		defSel = []metav1.LabelSelectorRequirement{{Key: ModeLabel, Operator: metav1.LabelSelectorOpNotIn, Values: []string{string(ModeEnforce), string(ModeWarn), string(ModeAudit)}}}
 	}
 	// The default entry fails as configured if any namespace can be in enforce mode.
 	defPolicy := policyFor(o.Config.DefaultMode)
