@@ -315,6 +315,19 @@ rules:
 			t.Fatalf("label update denied: %v", err)
 		}
 	})
+	t.Run("a privileged ephemeral container added to a running pod is denied", func(t *testing.T) {
+		got, err := cs.CoreV1().Pods("wh-enforce").Get(ctx, "good", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
+			Name: "debug", Image: "busybox", SecurityContext: &corev1.SecurityContext{Privileged: boolp(true)},
+		}}}
+		_, err = cs.CoreV1().Pods("wh-enforce").UpdateEphemeralContainers(ctx, "good", got, metav1.UpdateOptions{})
+		if err == nil || !strings.Contains(err.Error(), `[pod/privileged] container "debug" runs privileged (spec.ephemeralContainers[0].securityContext.privileged)`) {
+			t.Fatalf("privileged ephemeral container: got %v", err)
+		}
+	})
 	t.Run("warn admits with warnings the client sees", func(t *testing.T) {
 		warns.take()
 		if _, err := cs.CoreV1().Pods("wh-warn").Create(ctx, pod("bad", true), metav1.CreateOptions{}); err != nil {
