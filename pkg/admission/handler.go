@@ -239,10 +239,15 @@ func (h *Handler) Validate(ctx context.Context, req *admissionv1.AdmissionReques
 		return allow()
 	}
 	// Deletes and connects carry no new object; only pods' ephemeral containers
-	// subresource changes a pod spec.
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+	// subresource changes a pod spec. An operation the API does not define is an invalid
+	// request, decided as one.
+	switch req.Operation {
+	case admissionv1.Create, admissionv1.Update:
+	case admissionv1.Delete, admissionv1.Connect:
 		h.metrics.Decision(mode, "skipped")
 		return allow()
+	default:
+		return h.failure(mode, "invalid", fmt.Sprintf("unknown operation %q", truncate(string(req.Operation), 64)))
 	}
 	if req.SubResource != "" && req.SubResource != "ephemeralcontainers" {
 		h.metrics.Decision(mode, "skipped")

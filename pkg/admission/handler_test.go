@@ -94,6 +94,7 @@ func TestBadBodies(t *testing.T) {
 		{"no uid", []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}`), "", 400, "no uid"},
 		{"text/plain", ok, "text/plain", 415, "application/json"},
 		{"trailing data", append(ok[:len(ok):len(ok)], []byte("{}")...), "", 400, "not valid JSON"},
+		{"nested 60,000 deep", []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":` + strings.Repeat("[", 60000)), "", 400, "not valid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := post(h, tc.body, tc.ctype)
@@ -119,6 +120,11 @@ func TestParseErrorsFailClosed(t *testing.T) {
 		{"duplicate key in the object", "", "v1", "Pod", `{"spec":{"hostPID":false,"hostPID":true,"containers":[]}}`},
 		{"unknown version of a workload kind", "apps", "v1beta1", "Deployment", `{"spec":{}}`},
 		{"no object", "", "v1", "Pod", ``},
+	}
+	// An operation the API does not define.
+	unknownOp := review("", "v1", "Pod", "shop", admissionv1.Operation("PATCH"), privilegedPodJSON)
+	if a := post(newTestHandler(t, ""), unknownOp, ""); a.resp == nil || a.resp.Allowed || !strings.Contains(a.resp.Result.Message, `unknown operation "PATCH"`) {
+		t.Errorf("unknown operation: %+v", a)
 	}
 	closed := newTestHandler(t, "")
 	open := newTestHandler(t, "failOpen: true\n")
