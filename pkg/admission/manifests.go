@@ -295,7 +295,7 @@ func (o *ManifestOptions) Manifests() ([]byte, error) {
 	case TLSCertManager:
 		objs = append(objs, certManagerObjects(ns, name, secret, o.ServiceHost(), o.labels())...)
 	}
-	args := []string{"webhook", "serve", "--config=/etc/eksguard/webhook.yaml", "--addr=:8443", "--probe-addr=:8080",
+	args := []string{"webhook", "serve", "--config=/etc/eksguard/config/webhook.yaml", "--addr=:8443", "--probe-addr=:8080",
 		"--tls-cert-file=/etc/eksguard/tls/tls.crt", "--tls-key-file=/etc/eksguard/tls/tls.key"}
 	probe := func(path string) *corev1.Probe {
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("probes")}}, PeriodSeconds: 10}
@@ -340,7 +340,7 @@ func (o *ManifestOptions) Manifests() ([]byte, error) {
 						ReadinessProbe: probe("/readyz"),
 						LivenessProbe:  probe("/healthz"),
 						VolumeMounts: []corev1.VolumeMount{
-							{Name: "config", MountPath: "/etc/eksguard", ReadOnly: true},
+							{Name: "config", MountPath: "/etc/eksguard/config", ReadOnly: true},
 							{Name: "tls", MountPath: "/etc/eksguard/tls", ReadOnly: true},
 						},
 					}},
