@@ -18,6 +18,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -75,6 +76,8 @@ func create(ctx context.Context, cs kubernetes.Interface, obj runtime.Object) er
 		_, err = cs.CoreV1().Services(o.Namespace).Create(ctx, o, real)
 	case *appsv1.Deployment:
 		_, err = cs.AppsV1().Deployments(o.Namespace).Create(ctx, o, real)
+	case *networkingv1.NetworkPolicy:
+		_, err = cs.NetworkingV1().NetworkPolicies(o.Namespace).Create(ctx, o, real)
 	case *policyv1.PodDisruptionBudget:
 		_, err = cs.PolicyV1().PodDisruptionBudgets(o.Namespace).Create(ctx, o, real)
 	case *admissionregistrationv1.ValidatingWebhookConfiguration:
@@ -118,6 +121,9 @@ mutate:
 		if kinds[k] != 1 {
 			t.Errorf("%d %s in the manifests, want 1", kinds[k], k)
 		}
+	}
+	if kinds["NetworkPolicy"] != 2 {
+		t.Errorf("%d NetworkPolicies, want 2", kinds["NetworkPolicy"])
 	}
 	for _, o := range objs {
 		switch x := o.(type) {

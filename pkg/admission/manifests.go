@@ -10,6 +10,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -250,7 +251,7 @@ func (o *ManifestOptions) caAnnotations() map[string]string {
 // Manifests renders every object of the install as multi-document YAML: Namespace,
 // ServiceAccount (no API rights: the webhook reads nothing from the API), ConfigMap,
 // TLS (Secret, or cert-manager Issuer and Certificate), Deployment, PodDisruptionBudget,
-// Service and the webhook configurations (the mutating one only when the config opts into
+// NetworkPolicies, Service and the webhook configurations (the mutating one only when the config opts into
 // a default).
 func (o *ManifestOptions) Manifests() ([]byte, error) {
 	if err := o.complete(); err != nil {
@@ -356,6 +357,24 @@ func (o *ManifestOptions) Manifests() ([]byte, error) {
 	objs = append(objs, &policyv1.PodDisruptionBudget{
 		TypeMeta: metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"}, ObjectMeta: meta(name),
 		Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: &minAvail, Selector: &metav1.LabelSelector{MatchLabels: sel}},
+	})
+	// Nothing but the API server (and probes, metrics scrapes) needs to reach the webhook,
+	// and it reaches nothing: it reads no API and no registry. Ingress is denied by default
+	// in the namespace; egress is denied for the webhook's pods only (a scanner Job in the
+	// same namespace needs the API server).
+	tcp := corev1.ProtocolTCP
+	objs = append(objs, &networkingv1.NetworkPolicy{
+		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}, ObjectMeta: meta(name + "-default-deny-ingress"),
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{}, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}},
+	}, &networkingv1.NetworkPolicy{
+		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}, ObjectMeta: meta(name),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: sel},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{
+				{Protocol: &tcp, Port: ptrIntStr(intstr.FromInt32(8443))}, {Protocol: &tcp, Port: ptrIntStr(intstr.FromInt32(8080))},
+			}}},
+		},
 	})
 	objs = append(objs, &corev1.Service{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: meta(name),
