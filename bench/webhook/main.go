@@ -45,14 +45,15 @@ func main() {
 	rates := flag.String("rates", "100,500,1000,2000", "requests per second, one step each, in order")
 	step := flag.Duration("step", 20*time.Second, "duration of each step")
 	workers := flag.Int("workers", 512, "concurrent requests at most")
+	http1 := flag.Bool("http1", false, "HTTP/1.1 with a pool of connections instead of HTTP/2")
 	flag.Parse()
-	if err := run(*bin, *rates, *step, *workers); err != nil {
+	if err := run(*bin, *rates, *step, *workers, *http1); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-webhook:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, rateList string, step time.Duration, workers int) error {
+func run(bin, rateList string, step time.Duration, workers int, http1 bool) error {
 	dir, err := os.MkdirTemp("", "bench-webhook")
 	if err != nil {
 		return err
@@ -88,6 +89,10 @@ func run(bin, rateList string, step time.Duration, workers int) error {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.CertPEM)
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: workers, MaxConnsPerHost: 0}
+	if http1 {
+		tr.ForceAttemptHTTP2 = false
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	base := "https://" + addr
 	deadline := time.Now().Add(30 * time.Second)
@@ -109,8 +114,12 @@ func run(bin, rateList string, step time.Duration, workers int) error {
 	for _, b := range bodies {
 		avg += len(b)
 	}
-	fmt.Printf("eksguard webhook on %s, %d distinct Pod AdmissionReviews (%d bytes on average), %d workers, GOMAXPROCS of the server: all %d cores\n",
-		addr, len(bodies), avg/len(bodies), workers, numCPU())
+	proto := "HTTP/2"
+	if http1 {
+		proto = "HTTP/1.1"
+	}
+	fmt.Printf("eksguard webhook on %s over %s, %d distinct Pod AdmissionReviews (%d bytes on average), %d workers, GOMAXPROCS of the server: all %d cores\n",
+		addr, proto, len(bodies), avg/len(bodies), workers, numCPU())
 	fmt.Println("| rate (req/s) | duration | sent | ok | errors | denied | mean | p50 | p99 | p99.9 | max | in-server p50 / p99 (bucket) | server CPU | CPU per request | generator CPU | server peak RSS | load average (1 min) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	// Warm-up: connections, page faults, the first GC cycles.
@@ -197,14 +206,16 @@ func stepRun(client *http.Client, base string, bodies [][]byte, rate int, d time
 			}
 		}(w)
 	}
+	// Release every request that is due, then sleep a little: a sleep per request would cap
+	// the rate at the timer's resolution, not at the server's speed.
 	start := time.Now()
 	interval := time.Second / time.Duration(rate)
-	for i := 0; i < n; i++ {
-		at := start.Add(time.Duration(i) * interval)
-		if w := time.Until(at); w > 0 {
-			time.Sleep(w)
+	for i := 0; i < n; {
+		target := min(n, int(time.Since(start)/interval)+1)
+		for ; i < target; i++ {
+			due <- start.Add(time.Duration(i) * interval)
 		}
-		due <- at
+		time.Sleep(200 * time.Microsecond)
 	}
 	close(due)
 	wg.Wait()
