@@ -451,14 +451,13 @@ func TestAPIServerDeadline(t *testing.T) {
 	ctx := context.Background()
 	waitEffective(t, cs, "wh-slow-closed", isDeniedBy("did not finish"))
 
-	start := time.Now()
+	// The denial carries the webhook's own message: had it not answered within
+	// timeoutSeconds, the API server would have failed the call itself ("failed calling
+	// webhook ... context deadline exceeded") and applied the failure policy instead. No
+	// clock is read here.
 	_, err := cs.CoreV1().Pods("wh-slow-closed").Create(ctx, pod("p", false), metav1.CreateOptions{})
-	took := time.Since(start)
-	if err == nil || !strings.Contains(err.Error(), "eksguard: evaluation did not finish within 1s (denied: the webhook fails closed in enforce mode)") {
+	if err == nil || !strings.Contains(err.Error(), `admission webhook "validate.eksguard.io" denied the request: eksguard: evaluation did not finish within 1s (denied: the webhook fails closed in enforce mode)`) {
 		t.Errorf("fail closed: got %v", err)
-	}
-	if took >= 3*time.Second {
-		t.Errorf("answered after %v, not within timeoutSeconds 3", took)
 	}
 	warns.take()
 	if _, err := cs.CoreV1().Pods("wh-slow-open").Create(ctx, pod("p", false), metav1.CreateOptions{}); err != nil {
