@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -302,5 +303,43 @@ func TestMutateDefaults(t *testing.T) {
 	}
 	if ops := admission.Defaults(p, admission.MutateConfig{}); len(ops) != 0 {
 		t.Errorf("nothing opted in: %v", ops)
+	}
+}
+
+func TestExemptionsApply(t *testing.T) {
+	h := newTestHandler(t, `
+exemptions:
+- rule: pod
+  namespace: shop
+  name: x
+  reason: node agent, reviewed
+`)
+	if a := post(h, review("", "v1", "Pod", "shop", admissionv1.Create, privilegedPodJSON), ""); a.resp == nil || !a.resp.Allowed {
+		t.Errorf("exempted pod: %+v", a)
+	}
+	if a := post(h, review("", "v1", "Pod", "web", admissionv1.Create, privilegedPodJSON), ""); a.resp == nil || a.resp.Allowed {
+		t.Errorf("pod in another namespace: %+v", a)
+	}
+}
+
+// TestDocumentedConfig: the example of docs/admission.md is a valid config.
+func TestDocumentedConfig(t *testing.T) {
+	b, err := os.ReadFile("../../docs/admission.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "```yaml\ndefaultMode:")
+	if start < 0 {
+		t.Fatal("no config example in docs/admission.md")
+	}
+	text = text[start+len("```yaml\n"):]
+	text = text[:strings.Index(text, "```")]
+	c, err := admission.ParseConfig("docs/admission.md", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ModeFor("legacy", "") != admission.ModeWarn || !c.IsExcluded("monitoring") || !c.Mutate.Enabled() {
+		t.Errorf("parsed: %+v", c)
 	}
 }
