@@ -86,5 +86,6 @@ Falco-format detection rules over Kubernetes audit logs and CloudTrail.`,
 	root.AddCommand(scan, newRules(), newReport(), newDB(), newDetect(), newAWS(), newImage(), newNetpol())
 	root.AddCommand(newCompliance())
 	root.AddCommand(newRespond())
+	root.AddCommand(newWebhook(), newPolicy())
 	return root
 }

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -66,7 +67,26 @@ type Env struct {
 	mu         sync.Mutex
 	scanner    *rest.Config
 	crdsLoaded bool
+
+	// AuditLog is the API server's audit log (JSON lines, Metadata level), when the
+	// package asked for it with EnableAudit.
+	AuditLog string
 }
+
+// auditDir, when set by EnableAudit, makes New start the API server with an audit log.
+var auditDir string
+
+// EnableAudit makes the package's API server write an audit log (Metadata level, every
+// request, Env.AuditLog) into dir, for tests of audit annotations. Call it from TestMain
+// before Run.
+func EnableAudit(dir string) { auditDir = dir }
+
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+`
 
 var (
 	running  bool // set by Run
@@ -114,12 +134,22 @@ func New(assets string) (*Env, error) {
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  time.Minute,
 	}
+	var auditLog string
+	if auditDir != "" {
+		policy := filepath.Join(auditDir, "audit-policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+			return nil, err
+		}
+		auditLog = filepath.Join(auditDir, "audit.log")
+		env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", policy).Set("audit-log-path", auditLog).Set("audit-log-mode", "blocking")
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		_ = env.Stop()
 		return nil, fmt.Errorf("starting kube-apiserver and etcd from %s: %w", assets, err)
 	}
-	e := &Env{env: env, Admin: cfg}
+	e := &Env{env: env, Admin: cfg, AuditLog: auditLog}
 	if e.Client, err = kubernetes.NewForConfig(cfg); err != nil {
 		return nil, err
 	}

@@ -86,6 +86,10 @@ func Load(file string, explicit bool) (*Config, error) {
 	return c, nil
 }
 
+// Compile checks a config decoded by another reader (the webhook's config embeds this
+// one) and prepares its exemptions, as Load does.
+func (c *Config) Compile() error { return c.compile() }
+
 func (c *Config) compile() error {
 	var errs []error
 	for i := range c.Exemptions {

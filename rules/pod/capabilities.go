@@ -2,6 +2,7 @@ package pod
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -97,4 +98,15 @@ func hasCap(list []corev1.Capability, want string) bool {
 		}
 	}
 	return false
+}
+
+// DangerousCapabilityNames lists the capabilities pod/dangerous-capabilities flags (without
+// the CAP_ prefix), sorted, for the policies "eksguard policy export" writes.
+func DangerousCapabilityNames() []string {
+	out := make([]string, 0, len(dangerousCaps))
+	for c := range dangerousCaps {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
 }
