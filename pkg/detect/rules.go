@@ -97,8 +97,8 @@ type Ruleset struct {
 	Rules    []*Rule // every compiled rule, enabled or not, in definition order
 	Skipped  []SkippedRule
 	Inactive []InactiveRule
-	bySrc   map[string][]*Rule
-	index   map[string]*ruleIndex
+	bySrc    map[string][]*Rule
+	index    map[string]*ruleIndex
 }
 
 // For returns the enabled rules of a source.

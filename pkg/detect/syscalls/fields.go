@@ -239,7 +239,9 @@ func ancestry(name, desc string, get func(p *Process) string) detect.Field {
 
 type argError struct{ arg string }
 
-func (a *argError) Error() string { return "argument " + strconv.Quote(a.arg) + " is not an ancestor index (0-64)" }
+func (a *argError) Error() string {
+	return "argument " + strconv.Quote(a.arg) + " is not an ancestor index (0-64)"
+}
 
 func parent(e *Event) *Process { return e.Proc.Parent }
 
