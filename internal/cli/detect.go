@@ -261,7 +261,7 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 	c.Flags().StringVar(&tokenFile, "token-file", "", "file holding the bearer token the webhook must present (--listen)")
 	c.Flags().StringVar(&cluster, "cluster-name", "", "cluster name reported as ka.cluster.name")
 	c.Flags().IntVar(&maxRecord, "max-record-bytes", input.DefaultMaxRecord, "skip (and report) any event larger than this")
-	c.AddCommand(newDetectRules(), newDetectFields())
+	c.AddCommand(newDetectRules(), newDetectFields(), newDetectRuntime())
 	return c
 }
 
