@@ -349,6 +349,6 @@ func dropMeta() *rule.Meta {
 		Remediation: "Give the sensor a larger ring buffer (--ring-buffer-mib) or more CPU; find what floods the node with syscalls. Treat the gap as unmonitored time.",
 		Severity:    severityOf(r.Priority), Category: "detection", Target: target.Kind("event"), Tags: r.Tags,
 		References: []ref.Ref{ref.Guide("runtime-security", "Runtime security")},
-		Extra: map[string]string{falcojson.ExtraRule: r.Name, falcojson.ExtraPriority: r.Priority.String(), falcojson.ExtraSource: r.Source, "definedAt": "built-in"},
+		Extra:      map[string]string{falcojson.ExtraRule: r.Name, falcojson.ExtraPriority: r.Priority.String(), falcojson.ExtraSource: r.Source, "definedAt": "built-in"},
 	}
 }

@@ -29,7 +29,7 @@ const (
 
 // Request is one response, in the shape of the incident-response command's request.
 type Request struct {
-	Namespace, Pod, Incident string
+	Namespace, Pod, Incident   string
 	Quarantine, Cordon, DryRun bool
 	Evidence, Actor, Reason    string
 }
