@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Resolver maps the sensor's cgroup IDs to container information, caching each answer.
@@ -21,6 +22,9 @@ type Resolver struct {
 	mu    sync.Mutex
 	cache map[uint64]Info
 	paths map[uint64]string
+	// walked is when the tree was last walked: a cgroup not found is looked for again at
+	// most once a second, so a flood of unknown IDs cannot make the sensor walk constantly.
+	walked time.Time
 }
 
 func (r *Resolver) init() {
@@ -31,7 +35,7 @@ func (r *Resolver) init() {
 			r.ProcRoot = "/proc"
 		}
 		if r.CgroupRoot == "" {
-			r.CgroupRoot = "/sys/fs/cgroup"
+			r.CgroupRoot = UnifiedRoot("/sys/fs/cgroup")
 		}
 		if r.MaxWalk == 0 {
 			r.MaxWalk = 100000
@@ -58,7 +62,10 @@ func (r *Resolver) Lookup(cgroupID uint64, pid uint32) Info {
 			return info
 		}
 	}
-	r.walk()
+	if time.Since(r.walked) > time.Second {
+		r.walked = time.Now()
+		r.walk()
+	}
 	info := Parse(r.paths[cgroupID]) // a path that was not found parses as the host
 	r.cache[cgroupID] = info
 	return info
@@ -100,8 +107,23 @@ func (r *Resolver) walk() {
 		}
 		if sys, ok := info.Sys().(*syscall.Stat_t); ok {
 			rel, _ := filepath.Rel(r.CgroupRoot, p)
+			if rel == "." {
+				rel = ""
+			}
 			r.paths[sys.Ino] = "/" + filepath.ToSlash(rel)
 		}
 		return nil
 	})
+}
+
+// UnifiedRoot returns the cgroup v2 mount under root: root itself on a cgroup v2 host, its
+// "unified" directory on a hybrid (v1 and v2) host. The sensor's cgroup IDs are v2 IDs.
+func UnifiedRoot(root string) string {
+	if _, err := os.Stat(filepath.Join(root, "cgroup.controllers")); err == nil {
+		return root
+	}
+	if _, err := os.Stat(filepath.Join(root, "unified", "cgroup.procs")); err == nil {
+		return filepath.Join(root, "unified")
+	}
+	return root
 }
