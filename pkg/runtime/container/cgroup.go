@@ -144,21 +144,24 @@ func isUID(s string) bool {
 // FromProcCgroup reads the cgroup v2 path out of /proc/PID/cgroup content ("0::/path");
 // with only v1 lines it takes the first path that names a container, else the first path.
 func FromProcCgroup(content string) string {
-	first := ""
+	first, withID := "", ""
 	for _, line := range strings.Split(content, "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
 		}
 		if parts[0] == "0" && parts[1] == "" {
-			return parts[2]
+			return parts[2] // the v2 path: the sensor's cgroup IDs are v2 IDs
 		}
 		if first == "" {
 			first = parts[2]
 		}
-		if Parse(parts[2]).ID != "" {
-			return parts[2]
+		if withID == "" && Parse(parts[2]).ID != "" {
+			withID = parts[2]
 		}
+	}
+	if withID != "" {
+		return withID
 	}
 	return first
 }

@@ -124,8 +124,11 @@ func ReversePath(b []byte) string {
 	out := make([]byte, 0, len(b)+1)
 	end := len(b)
 	for end > 0 {
-		if b[end-1] == '/' {
+		for end > 0 && b[end-1] == '/' {
 			end--
+		}
+		if end == 0 {
+			break
 		}
 		start := end
 		for start > 0 && b[start-1] != '/' {
@@ -139,4 +142,29 @@ func ReversePath(b []byte) string {
 		return "/"
 	}
 	return string(out)
+}
+
+// Encode lays a record out as the BPF program does (the inverse of Decode), for tests,
+// fuzz seeds and replays.
+func Encode(r *Record) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, HeaderSize, HeaderSize+len(r.Str1)+len(r.Str2))
+	b[0], b[1] = magic, r.Kind
+	le.PutUint16(b[2:], r.Flags)
+	le.PutUint32(b[4:], uint32(HeaderSize+len(r.Str1)+len(r.Str2)))
+	le.PutUint64(b[8:], r.BootNs)
+	le.PutUint64(b[16:], r.Cgroup)
+	for i, v := range []uint32{r.Pid, r.Tid, r.Ppid, r.UID, r.GID, r.LoginUID, r.TTY, uint32(r.Nr)} {
+		le.PutUint32(b[24+4*i:], v)
+	}
+	le.PutUint64(b[56:], uint64(r.Ret))
+	for i, v := range r.Num {
+		le.PutUint64(b[64+8*i:], v)
+	}
+	copy(b[88:104], r.Comm)
+	le.PutUint16(b[104:], uint16(len(r.Str1)))
+	le.PutUint16(b[106:], uint16(len(r.Str2)))
+	le.PutUint32(b[108:], r.FFlags)
+	b = append(b, r.Str1...)
+	return append(b, r.Str2...)
 }
