@@ -10,14 +10,14 @@ const id = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
 func TestParse(t *testing.T) {
 	for path, want := range map[string]Info{
 		"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0b6f3c2e_5d4a_4e1f_9a7b_2c8d1e0f3a4b.slice/cri-containerd-" + id + ".scope": {Containerd, id, "0b6f3c2e-5d4a-4e1f-9a7b-2c8d1e0f3a4b"},
-		"/kubepods/burstable/pod0b6f3c2e-5d4a-4e1f-9a7b-2c8d1e0f3a4b/" + id:                                                                        {Containerd, id, "0b6f3c2e-5d4a-4e1f-9a7b-2c8d1e0f3a4b"},
-		"/kubepods.slice/kubepods-pod0b6f3c2e_5d4a_4e1f_9a7b_2c8d1e0f3a4b.slice/crio-" + id + ".scope":                                             {CRIO, id, "0b6f3c2e-5d4a-4e1f-9a7b-2c8d1e0f3a4b"},
-		"/system.slice/docker-" + id + ".scope": {Docker, id, ""},
-		"/docker/" + id:                         {Containerd, id, ""}, // cgroupfs: the runtime is not in the path
-		"/machine.slice/libpod-" + id + ".scope": {Podman, id, ""},
-		"/kubepods.slice/kubepods-pod0b6f3c2e_5d4a_4e1f_9a7b_2c8d1e0f3a4b.slice/crio-conmon-" + id + ".scope": {},
-		"/user.slice/user-1000.slice/session-2.scope": {},
-		"/":                                {},
+		"/kubepods/burstable/pod0b6f3c2e-5d4a-4e1f-9a7b-2c8d1e0f3a4b/" + id:                                                                           {Containerd, id, "0b6f3c2e-5d4a-4e1f-9a7b-2c8d1e0f3a4b"},
+		"/kubepods.slice/kubepods-pod0b6f3c2e_5d4a_4e1f_9a7b_2c8d1e0f3a4b.slice/crio-" + id + ".scope":                                                {CRIO, id, "0b6f3c2e-5d4a-4e1f-9a7b-2c8d1e0f3a4b"},
+		"/system.slice/docker-" + id + ".scope":                                                                                                       {Docker, id, ""},
+		"/docker/" + id:                                                                                                                               {Containerd, id, ""}, // cgroupfs: the runtime is not in the path
+		"/machine.slice/libpod-" + id + ".scope":                                                                                                      {Podman, id, ""},
+		"/kubepods.slice/kubepods-pod0b6f3c2e_5d4a_4e1f_9a7b_2c8d1e0f3a4b.slice/crio-conmon-" + id + ".scope":                                         {},
+		"/user.slice/user-1000.slice/session-2.scope":                                                                                                 {},
+		"/":                                 {},
 		"/docker-" + id[:63] + ".scope":     {},
 		"/kubepods/podnot-a-uid/" + id[:10]: {},
 	} {
