@@ -24,6 +24,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/report/falcojson"
 	"github.com/eksguard/eksguard/pkg/rule"
+	"github.com/eksguard/eksguard/pkg/runtime/container"
 	"github.com/eksguard/eksguard/pkg/runtime/monitor"
 	"github.com/eksguard/eksguard/pkg/runtime/proc"
 	"github.com/eksguard/eksguard/pkg/runtime/respond"
@@ -94,6 +95,7 @@ func newDetectRuntime() *cobra.Command {
 		respondFile string
 		ringMiB     int
 		procRoot    string
+		cgroupRoot  string
 		kube        kubeFlags
 		kubeOn      bool
 		nodeName    string
@@ -165,7 +167,7 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 				mode := "dry-run"
 				fmt.Fprintf(stderr, "eksguard: response plan %s: %d rules, %s\n", respondFile, len(plan.Rules), mode)
 			}
-			table := &proc.Table{ProcRoot: procRoot}
+			table := &proc.Table{ProcRoot: procRoot, Cgroups: &container.Resolver{ProcRoot: procRoot, CgroupRoot: container.UnifiedRoot(cgroupRoot)}}
 			if kubeOn {
 				cfg, _, err := kube.config()
 				if err != nil {
@@ -326,6 +328,7 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 	c.Flags().StringVar(&respondFile, "respond", "", "response plan: rules mapped to actions (see docs/runtime.md); dry-run unless it says dryRun: false")
 	c.Flags().IntVar(&ringMiB, "ring-buffer-mib", 16, "kernel ring buffer size in MiB (a power of two)")
 	c.Flags().StringVar(&procRoot, "proc", "/proc", "the host's proc file system (in a pod: the host's /proc mounted read-only)")
+	c.Flags().StringVar(&cgroupRoot, "cgroup-root", "/sys/fs/cgroup", "the host's cgroup file system (its cgroup v2 part is used)")
 	c.Flags().BoolVar(&kubeOn, "kubernetes", false, "name pods and namespaces from the API server (kubeconfig, or the pod's service account)")
 	c.Flags().StringVar(&nodeName, "node-name", os.Getenv("NODE_NAME"), "this node's name: list only its pods, and the node --respond cordons")
 	kube.register(c)
