@@ -326,7 +326,7 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 	c.Flags().DurationVar(&duration, "duration", 0, "stop after this long (default: until interrupted)")
 	c.Flags().StringVar(&metricsAddr, "metrics", "", "serve Prometheus metrics (events, losses, alerts) on ADDR at /metrics")
 	c.Flags().StringVar(&respondFile, "respond", "", "response plan: rules mapped to actions (see docs/runtime.md); dry-run unless it says dryRun: false")
-	c.Flags().IntVar(&ringMiB, "ring-buffer-mib", 16, "kernel ring buffer size in MiB (a power of two)")
+	c.Flags().IntVar(&ringMiB, "ring-buffer-mib", 8, "kernel ring buffer size in MiB (a power of two)")
 	c.Flags().StringVar(&procRoot, "proc", "/proc", "the host's proc file system (in a pod: the host's /proc mounted read-only)")
 	c.Flags().StringVar(&cgroupRoot, "cgroup-root", "/sys/fs/cgroup", "the host's cgroup file system (its cgroup v2 part is used)")
 	c.Flags().BoolVar(&kubeOn, "kubernetes", false, "name pods and namespaces from the API server (kubeconfig, or the pod's service account)")

@@ -157,19 +157,26 @@ func (s *Sensor) Lost() (Lost, error) {
 	return out, nil
 }
 
+// PollInterval is how often the reader looks at the ring buffer when the kernel has not
+// woken it (it wakes it only once 256 KiB are waiting): the longest an alert waits.
+const PollInterval = 10 * time.Millisecond
+
 // Read calls fn with each raw record until ctx ends or fn returns an error. The bytes are
 // valid only during the call.
 func (s *Sensor) Read(ctx context.Context, fn func(raw []byte) error) error {
-	stop := context.AfterFunc(ctx, func() { s.rd.SetDeadline(time.Now()) })
-	defer stop()
 	var rec ringbuf.Record
+	s.rd.SetDeadline(time.Now().Add(PollInterval))
 	for {
 		if err := s.rd.ReadInto(&rec); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrClosed) {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
 				if ctx.Err() != nil {
 					return nil
 				}
+				s.rd.SetDeadline(time.Now().Add(PollInterval))
 				continue
+			}
+			if errors.Is(err, ringbuf.ErrClosed) && ctx.Err() != nil {
+				return nil
 			}
 			return err
 		}

@@ -14,6 +14,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define STRMAX 4096           /* one string of an event: a path, a command line */
 #define MAXNR 1024            /* syscall numbers the config table covers */
 #define SOCKMAX 128           /* sockaddr bytes kept */
+#define WAKEUP_BYTES (256 << 10) /* pending bytes that wake the reader */
 
 /* Event header flags. */
 #define F_TRUNC1 1            /* string 1 was cut at STRMAX */
@@ -181,7 +182,10 @@ static __always_inline int emit(struct ev *e)
 	if (size > sizeof(struct ev))
 		size = sizeof(struct ev);
 	e->h.size = size;
-	if (bpf_ringbuf_output(&events, e, size, 0))
+	/* Wake the reader only when a batch is waiting: a wakeup per record costs more than the
+	 * record. User space also polls every few milliseconds, so a quiet node is not delayed. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, size, flags))
 		count_lost(L_RINGBUF);
 	return 0;
 }
