@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -130,6 +131,11 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 			threshold, err := finding.ParseSeverity(failOn)
 			if err != nil {
 				return usageErr("--fail-on: %v", err)
+			}
+			// A sensor runs for the life of the node: keep its heap near what it uses, rather
+			// than letting the collector trail it (unless the user chose).
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(48 << 20)
 			}
 			rs, err := loadRuntimeRules(ruleFiles)
 			if err != nil {

@@ -46,9 +46,14 @@ type Process struct {
 	UID, GID  uint32
 	LoginUID  uint32
 	UserName  string
+	GroupName string // name of GID, from the group file the process sees
+	LoginName string // name of LoginUID
 	StartNs   int64
 	Cwd       string
 	Container *Container
+	// Session is the leader of the process's session when known (read from /proc; a new
+	// program keeps its process's session, a new process its parent's).
+	Session *Process
 	// Parent is the parent process when known. It is kept after the parent exits, so a
 	// child's ancestry survives it, as Falco's thread table does.
 	Parent *Process

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"path"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -282,6 +283,15 @@ func procFields() []detect.Field {
 		ppstr("proc.pexe", "The parent's argv[0].", exe),
 		ppstr("proc.pexepath", "The parent's executable path.", exepath),
 		ppstr("proc.pcmdline", "The parent's command line.", cmdline),
+		str("proc.sname", "The name of the session leader, when known (sessions are read from /proc and inherited; a setsid after the sensor started is not seen).", func(e *Event) (string, bool) {
+			if s := e.Proc.Session; s != nil && s.Name != "" {
+				return s.Name, true
+			}
+			return "", false
+		}),
+		str("proc.is_exe_from_memfd", "true when the executable is a memfd (memfd_create, not a file on disk; proc.exepath is then memfd:NAME).", func(e *Event) (string, bool) {
+			return boolStr(strings.HasPrefix(e.Proc.ExePath, "memfd:")), true
+		}),
 		ancestry("proc.aname", "The name of an ancestor: proc.aname[N] is the N-th (1 the parent); proc.aname alone matches any ancestor.", func(p *Process) string { return p.Name }),
 		ancestry("proc.aexe", "argv[0] of an ancestor (see proc.aname).", func(p *Process) string { return p.Exe() }),
 		ancestry("proc.aexepath", "The executable path of an ancestor (see proc.aname).", func(p *Process) string { return p.ExePath }),
@@ -438,7 +448,13 @@ func userFields() []detect.Field {
 		str("user.loginuid", "The audit login user ID; -1 when the process was not started from a login.", func(e *Event) (string, bool) {
 			return signed(int64(int32(e.Proc.LoginUID))), true
 		}),
+		str("user.loginname", "The user name of user.loginuid; absent when there is no login or it is not found.", func(e *Event) (string, bool) {
+			return e.Proc.LoginName, e.Proc.LoginName != ""
+		}),
 		num("group.gid", "The effective group ID.", func(e *Event) (uint64, bool) { return uint64(e.Proc.GID), true }),
+		str("group.name", "The group name of group.gid, from the group file the process sees; absent when not found.", func(e *Event) (string, bool) {
+			return e.Proc.GroupName, e.Proc.GroupName != ""
+		}),
 	}
 }
 
@@ -476,6 +492,9 @@ func containerFields() []detect.Field {
 		cs("container.image", "The image reference, when known (from the pod).", func(x *Container) string { return x.Image }),
 		cs("container.image.repository", "The image repository, when known.", func(x *Container) string { r, _ := splitImage(x.Image); return r }),
 		cs("container.image.tag", "The image tag, when known.", func(x *Container) string { _, t := splitImage(x.Image); return t }),
+		str("container.start_ts", "The container's start time: not known to the sensor, always absent (<NA> in outputs, false in conditions).", func(*Event) (string, bool) {
+			return "", false
+		}),
 		cs("k8s.ns.name", "The pod's namespace, when known.", func(x *Container) string { return x.Namespace }),
 		cs("k8s.pod.name", "The pod's name, when known.", func(x *Container) string { return x.Pod }),
 		cs("k8s.pod.uid", "The pod's UID (from the cgroup path).", func(x *Container) string { return x.PodUID }),

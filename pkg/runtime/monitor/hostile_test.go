@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/runtime/sensor"
 )
@@ -112,4 +114,38 @@ func TestDropsCounted(t *testing.T) {
 		t.Fatalf("drop alert %+v", a)
 	}
 	t.Logf("lost %+v, then read %d records", lost, n)
+}
+
+// TestFilelessExec: a program run from a memfd (never on disk) is seen as such, and the
+// upstream rule "Fileless execution via memfd_create" fires.
+func TestFilelessExec(t *testing.T) {
+	testenv.EBPF(t)
+	rs := upstreamRules(t)
+	data, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.MemfdCreate("payload", 0)
+	if err != nil {
+		t.Skipf("memfd_create: %v", err)
+	}
+	f := os.NewFile(uintptr(fd), "memfd")
+	defer f.Close()
+	f.Write(data)
+	r := start(t, rs)
+	cmd := exec.Command("/proc/self/fd/3")
+	cmd.ExtraFiles = []*os.File{f}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	alerts := r.stop(t)
+	for _, a := range alerts {
+		if a.Rule.Name == "Fileless execution via memfd_create" {
+			return
+		}
+	}
+	for _, a := range alerts {
+		t.Log(a.Rule.Name, a.Output)
+	}
+	t.Fatalf("no fileless-execution alert among %d", len(alerts))
 }

@@ -64,7 +64,11 @@ func (m *Monitor) Handle(raw []byte) error {
 		return nil
 	case sensor.KindExec:
 		args := proc.SplitArgs(r.Str2)
-		e.Proc = m.Table.Exec(h, r.Path1(), args, r.Flags&sensor.FlagTrunc2 != 0, wall)
+		exe := r.Path1()
+		if strings.HasPrefix(exe, "/memfd:") {
+			exe = exe[1:] // a memfd is no file: Falco names it memfd:NAME
+		}
+		e.Proc = m.Table.Exec(h, exe, args, r.Flags&sensor.FlagTrunc2 != 0, wall)
 		e.Type = "execve"
 		if sc := sensor.Lookup(r.Nr); sc != nil && sc.Name == "execveat" {
 			e.Type = "execveat"

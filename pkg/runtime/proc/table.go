@@ -89,6 +89,9 @@ func (t *Table) Scan() error {
 	}
 	for _, p := range t.procs {
 		p.Parent = t.procs[p.Ppid]
+		if p.Session != nil {
+			p.Session = t.procs[p.Session.Pid] // the placeholder read() left
+		}
 	}
 	return nil
 }
@@ -128,7 +131,17 @@ func (t *Table) read(pid uint32) *syscalls.Process {
 		ppid, _ := strconv.ParseUint(fields[1], 10, 32)
 		tty, _ := strconv.ParseInt(fields[4], 10, 32)
 		start, _ := strconv.ParseUint(fields[19], 10, 64)
+		sid, _ := strconv.ParseUint(fields[3], 10, 32)
 		p.Ppid, p.TTY = uint32(ppid), uint32(tty)
+		if sid != 0 {
+			if leader := t.procs[uint32(sid)]; leader != nil {
+				p.Session = leader
+			} else if uint32(sid) == pid {
+				p.Session = p
+			} else {
+				p.Session = &syscalls.Process{Pid: uint32(sid)} // resolved by Scan, or stays nameless
+			}
+		}
 		if t.BootWallNs != 0 {
 			p.StartNs = t.BootWallNs + int64(start)*int64(time.Second/100)
 		}
@@ -168,7 +181,7 @@ func (t *Table) read(pid uint32) *syscalls.Process {
 	if cg, err := readSmall(t.file(pid, "cgroup"), 64<<10); err == nil {
 		p.Container = t.container(container.Parse(container.FromProcCgroup(string(cg))))
 	}
-	p.UserName = t.userName(pid, p.Container, p.UID)
+	t.names(p)
 	return p
 }
 
@@ -235,25 +248,34 @@ func (t *Table) container(info container.Info) *syscalls.Container {
 	return c
 }
 
-// userName looks uid up in the passwd file the process sees (its container's).
-func (t *Table) userName(pid uint32, c *syscalls.Container, uid uint32) string {
+// names fills the user, group and login names of a process.
+func (t *Table) names(p *syscalls.Process) {
+	p.UserName = t.idName(p.Pid, p.Container, "passwd", p.UID)
+	p.GroupName = t.idName(p.Pid, p.Container, "group", p.GID)
+	if p.LoginUID != ^uint32(0) {
+		p.LoginName = t.idName(p.Pid, p.Container, "passwd", p.LoginUID)
+	}
+}
+
+// idName looks an ID up in /etc/passwd or /etc/group as the process sees it.
+func (t *Table) idName(pid uint32, c *syscalls.Container, file string, id uint32) string {
 	key := "host"
 	if c != nil {
 		key = c.ID
 	}
-	key += ":" + strconv.FormatUint(uint64(uid), 10)
+	key += ":" + file + ":" + strconv.FormatUint(uint64(id), 10)
 	if n, ok := t.users[key]; ok {
 		return n
 	}
 	name := ""
-	if b, err := readSmall(t.file(pid, "root/etc/passwd"), 1<<20); err == nil {
-		name = passwdName(b, uid)
+	if b, err := readSmall(t.file(pid, "root/etc/"+file), 1<<20); err == nil {
+		name = passwdName(b, id)
 	} else if c == nil {
-		if b, err := readSmall("/etc/passwd", 1<<20); err == nil {
-			name = passwdName(b, uid)
+		if b, err := readSmall("/etc/"+file, 1<<20); err == nil {
+			name = passwdName(b, id)
 		}
 	}
-	if name == "" && uid == 0 {
+	if name == "" && id == 0 {
 		name = "root"
 	}
 	if len(t.users) > 100000 {
@@ -263,6 +285,7 @@ func (t *Table) userName(pid uint32, c *syscalls.Container, uid uint32) string {
 	return name
 }
 
+// passwdName finds the name of an ID in passwd or group file content (name:x:ID:...).
 func passwdName(b []byte, uid uint32) string {
 	want := strconv.FormatUint(uint64(uid), 10)
 	for _, line := range bytes.Split(b, []byte{'\n'}) {
@@ -291,16 +314,23 @@ func (t *Table) Get(h Header) *syscalls.Process {
 			p.Ppid = h.Ppid
 			p.Parent = t.parent(h.Ppid)
 		}
-		p.UID, p.GID, p.TTY = h.UID, h.GID, h.TTY
+		if p.UID != h.UID || p.GID != h.GID { // setuid, setgid
+			p.UID, p.GID = h.UID, h.GID
+			t.names(p)
+		}
+		p.TTY = h.TTY
 		return p
 	}
 	p := t.read(h.Pid)
 	if p == nil {
 		p = &syscalls.Process{Pid: h.Pid, Ppid: h.Ppid, Name: h.Comm, UID: h.UID, GID: h.GID, LoginUID: h.LoginUID, TTY: h.TTY}
 		p.Container = t.container(t.Cgroups.Lookup(h.Cgroup, h.Pid))
-		p.UserName = t.userName(h.Pid, p.Container, h.UID)
+		t.names(p)
 	}
 	p.Parent = t.parent(p.Ppid)
+	if p.Session == nil && p.Parent != nil {
+		p.Session = p.Parent.Session
+	}
 	t.put(p)
 	return p
 }
@@ -345,16 +375,22 @@ func (t *Table) Exec(h Header, exePath string, args []string, argsTrunc bool, wa
 	p := &syscalls.Process{Pid: h.Pid, Ppid: h.Ppid, Name: h.Comm, ExePath: exePath, Args: args, ArgsTrunc: argsTrunc,
 		TTY: h.TTY, UID: h.UID, GID: h.GID, LoginUID: h.LoginUID, StartNs: wallNs}
 	if old != nil {
-		p.StartNs, p.Cwd = old.StartNs, old.Cwd
+		p.StartNs, p.Cwd, p.Session = old.StartNs, old.Cwd, old.Session
 		if old.Ppid == h.Ppid {
 			p.Parent = old.Parent
+		}
+		if p.Session == old {
+			p.Session = p // a session leader that runs a new program
 		}
 	}
 	if p.Parent == nil {
 		p.Parent = t.parent(h.Ppid)
 	}
+	if p.Session == nil && p.Parent != nil {
+		p.Session = p.Parent.Session
+	}
 	p.Container = t.container(t.Cgroups.Lookup(h.Cgroup, h.Pid))
-	p.UserName = t.userName(h.Pid, p.Container, h.UID)
+	t.names(p)
 	t.put(p)
 	return p
 }

@@ -280,11 +280,24 @@ static long walk_step(__u64 i, struct walk *w)
 		return 0;
 	}
 	__u64 parent = kptr(w->d, w->o_d_parent);
+	__u32 off = w->off;
 	if (parent == w->d || !parent) {
+		/* A disconnected dentry (a memfd, an unlinked pseudo file): its own name is all
+		 * the path there is ("memfd:NAME"). */
+		if (off < STRMAX - 256) {
+			__u64 pname = kptr(w->d, w->o_d_name);
+			long n = bpf_probe_read_kernel_str(&e->data[off], 256, (void *)pname);
+			if (n > 1) {
+				off += n - 1;
+				if (off < STRMAX) {
+					e->data[off] = '/';
+					w->off = off + 1;
+				}
+			}
+		}
 		w->done = 1;
 		return 1;
 	}
-	__u32 off = w->off;
 	if (off >= STRMAX - 256)
 		return 1;
 	__u64 name = kptr(w->d, w->o_d_name);
