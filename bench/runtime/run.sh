@@ -46,7 +46,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 workload() {
 	: >"$CACHE/$1.times"
 	for _ in $(seq "$RUNS"); do
-		"$CACHE/load" -opens "$OPENS" -execs "$EXECS" | awk '{print $3, $6}' >>"$CACHE/$1.times"
+		"$CACHE/load" -opens "$OPENS" -execs "$EXECS" | awk '{print $3, $6, $8}' >>"$CACHE/$1.times"
 	done
 }
 
@@ -83,16 +83,19 @@ B_OPEN=$(awk '{print $1}' "$CACHE/base.times" | median)
 B_EXEC=$(awk '{print $2}' "$CACHE/base.times" | median)
 S_OPEN=$(awk '{print $1}' "$CACHE/sensor.times" | median)
 S_EXEC=$(awk '{print $2}' "$CACHE/sensor.times" | median)
+B_SYS=$(awk '{print $3}' "$CACHE/base.times" | median)
+S_SYS=$(awk '{print $3}' "$CACHE/sensor.times" | median)
 EVENTS=$(echo "$SUMMARY" | awk '{print $4}')
 LOST=$(echo "$SUMMARY" | sed -E 's/.*lost ([0-9]+).*/\1/')
 TOTAL_S=$(awk '{s+=$1+$2} END {print s}' "$CACHE/sensor.times")
 
 awk -v bo="$B_OPEN" -v be="$B_EXEC" -v so="$S_OPEN" -v se="$S_EXEC" -v ev="$EVENTS" -v lost="$LOST" \
-	-v su="$SU" -v ss="$SS" -v rss="$RSS" -v tot="$TOTAL_S" -v opens="$OPENS" -v execs="$EXECS" -v runs="$RUNS" -v idleanon="$IDLE_ANON" -v anon="$(cat "$CACHE/anon.peak" 2>/dev/null || echo 0)" 'BEGIN {
+	-v su="$SU" -v ss="$SS" -v rss="$RSS" -v tot="$TOTAL_S" -v opens="$OPENS" -v execs="$EXECS" -v runs="$RUNS" -v bsys="$B_SYS" -v ssys="$S_SYS" -v idleanon="$IDLE_ANON" -v anon="$(cat "$CACHE/anon.peak" 2>/dev/null || echo 0)" 'BEGIN {
 	printf "\n%-34s %12s %12s %10s\n", "workload (median of " runs ")", "without", "with sensor", "slow-down"
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", opens " open/close pairs", bo, so, (so/bo-1)*100
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", execs " fork+exec of /bin/true", be, se, (se/be-1)*100
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", "both", bo+be, so+se, ((so+se)/(bo+be)-1)*100
+	printf "%-34s %10.2fus %10.2fus %9.1f%%\n", "kernel time per open/close pair", bsys/opens*1e6, ssys/opens*1e6, (ssys/bsys-1)*100
 	printf "\nsensor: %d events evaluated while the workload ran %.1f s: %.0f events/s handled\n", ev, tot, ev/tot
 	printf "sensor: open events at %.0f per second during the open phase (median run)\n", opens/so
 	printf "sensor: CPU %.1f s user + %.1f s sys = %.0f%% of one core over the loaded time; lost %d\n", su, ss, (su+ss)/tot*100, lost
