@@ -24,6 +24,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/detect"
 	"github.com/eksguard/eksguard/pkg/detect/input"
 	"github.com/eksguard/eksguard/pkg/detect/stream"
+	"github.com/eksguard/eksguard/pkg/detect/syscalls"
 	"github.com/eksguard/eksguard/pkg/detect/webhook"
 	"github.com/eksguard/eksguard/pkg/finding"
 	"github.com/eksguard/eksguard/pkg/ref"
@@ -273,7 +274,7 @@ Exit status: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage,
 	c.Flags().StringVar(&tokenFile, "token-file", "", "file holding the bearer token the webhook must present (--listen)")
 	c.Flags().StringVar(&cluster, "cluster-name", "", "cluster name reported as ka.cluster.name")
 	c.Flags().IntVar(&maxRecord, "max-record-bytes", input.DefaultMaxRecord, "skip (and report) any event larger than this")
-	c.AddCommand(newDetectRules(), newDetectFields())
+	c.AddCommand(newDetectRules(), newDetectFields(), newDetectRuntime())
 	return c
 }
 
@@ -482,7 +483,7 @@ func newDetectFields() *cobra.Command {
 			}
 			if len(args) == 1 {
 				var names []string
-				for _, s := range stream.Sources() {
+				for _, s := range fieldSources() {
 					names = append(names, s.Name)
 				}
 				if !slices.Contains(names, args[0]) {
@@ -497,9 +498,13 @@ func newDetectFields() *cobra.Command {
 	return c
 }
 
+// fieldSources are the sources whose fields `detect fields` lists: the audit sources and the
+// runtime sensor's syscall source.
+func fieldSources() []*detect.Source { return append(stream.Sources(), syscalls.Source()) }
+
 // FieldTables writes the field tables of the sources (all when names is empty).
 func FieldTables(w io.Writer, markdown bool, names []string) {
-	for _, s := range stream.Sources() {
+	for _, s := range fieldSources() {
 		if len(names) > 0 && names[0] != s.Name {
 			continue
 		}

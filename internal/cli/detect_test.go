@@ -176,7 +176,7 @@ func TestDetectRulesLintAndFields(t *testing.T) {
 	if code, _, stderr = run(t, execEvent, "detect", "--max-record-bytes", "-1", "-"); code != 2 || !strings.Contains(stderr, "--max-record-bytes") {
 		t.Errorf("negative --max-record-bytes: exit %d %s", code, stderr)
 	}
-	if code, out, stderr = run(t, "", "detect", "fields", "syscall"); code != 2 || out != "" || !strings.Contains(stderr, `unknown source "syscall"`) {
+	if code, out, stderr = run(t, "", "detect", "fields", "okta"); code != 2 || out != "" || !strings.Contains(stderr, `unknown source "okta"`) {
 		t.Errorf("fields of an unknown source: exit %d out %q stderr %s", code, out, stderr)
 	}
 }

@@ -178,8 +178,8 @@ func (e *env) check(n *node) (Filter, error) {
 			return ok && match(s)
 		}, nil
 	}
-	switch n.op {
-	case "in":
+	switch {
+	case n.op == "in" && !b.field.Any:
 		// A list field is "in" a set when every one of its values is.
 		return func(ev Event) bool {
 			vs, ok := b.strings(ev)
@@ -193,7 +193,7 @@ func (e *env) check(n *node) (Filter, error) {
 			}
 			return true
 		}, nil
-	case "!=":
+	case n.op == "!=":
 		return func(ev Event) bool {
 			vs, ok := b.strings(ev)
 			if !ok {

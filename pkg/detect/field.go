@@ -69,6 +69,9 @@ type Field struct {
 	List bool
 	Arg  ArgKind
 	Desc string
+	// Any makes "in" on a list field hold when any value is in the set, not every one
+	// (Falco's proc.aname: some ancestor has one of the names).
+	Any bool
 	// Bind returns the extractor for one argument ("" when none was given). It runs once,
 	// at compile time, so that arguments (JSON pointers, keys) are parsed once.
 	Bind func(arg string) (Extractor, error)
@@ -130,6 +133,13 @@ func NewSource(name string, tables ...[]Field) *Source {
 // Field looks a field up by name.
 func (s *Source) Field(name string) *Field { return s.index[name] }
 
+// UnknownFieldError is a rule's use of a field its source does not have.
+type UnknownFieldError struct{ Field, Source string }
+
+func (e *UnknownFieldError) Error() string {
+	return fmt.Sprintf("unknown field %q for source %s", e.Field, e.Source)
+}
+
 // bound is a field bound to its argument, ready to extract.
 type bound struct {
 	field *Field
@@ -142,7 +152,7 @@ type bound struct {
 func bind(src *Source, name, arg string, hasArg bool) (*bound, error) {
 	f := src.Field(name)
 	if f == nil {
-		return nil, fmt.Errorf("unknown field %q for source %s", name, src.Name)
+		return nil, &UnknownFieldError{Field: name, Source: src.Name}
 	}
 	switch {
 	case f.Arg == ArgNone && hasArg:

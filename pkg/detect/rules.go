@@ -83,12 +83,22 @@ type SkippedRule struct {
 	Line               int
 }
 
+// InactiveRule is a rule that was not loaded because it uses a field its source does not
+// offer yet (Loader.InactiveOnUnknownField).
+type InactiveRule struct {
+	Name, Source, File string
+	Line               int
+	Enabled            bool   // whether the rule files enable it
+	Reason             string // the first unknown field, as the compiler reported it
+}
+
 // Ruleset is the compiled result of one or more rule files.
 type Ruleset struct {
-	Rules   []*Rule // every compiled rule, enabled or not, in definition order
-	Skipped []SkippedRule
-	bySrc   map[string][]*Rule
-	index   map[string]*ruleIndex
+	Rules    []*Rule // every compiled rule, enabled or not, in definition order
+	Skipped  []SkippedRule
+	Inactive []InactiveRule
+	bySrc    map[string][]*Rule
+	index    map[string]*ruleIndex
 }
 
 // For returns the enabled rules of a source.
@@ -236,6 +246,14 @@ type ruleDef struct {
 
 // Loader collects definitions from rule files in order, then compiles them.
 type Loader struct {
+	// InactiveOnUnknownField lists a rule that uses a field its source does not offer as
+	// inactive (Ruleset.Inactive) instead of failing the load, so that upstream rule files
+	// load unchanged while a source's vocabulary is incomplete. Other errors still fail.
+	InactiveOnUnknownField bool
+	// AppendOutput is appended (after a space) to the output of every rule of a source,
+	// as Falco's append_output option: source name -> text with %fields.
+	AppendOutput map[string]string
+
 	sources map[string]*Source
 	lists   map[string]*listDef
 	macros  map[string]*macroDef
@@ -697,6 +715,12 @@ func (l *Loader) Compile() (*Ruleset, error) {
 			continue
 		}
 		r, err := l.compileRule(d, src, lists)
+		var uf *UnknownFieldError
+		if err != nil && l.InactiveOnUnknownField && errors.As(err, &uf) {
+			rs.Inactive = append(rs.Inactive, InactiveRule{Name: name, Source: d.source, File: d.file, Line: d.line,
+				Enabled: d.enabled == nil || *d.enabled, Reason: uf.Error()})
+			continue
+		}
 		if err != nil {
 			if d.skipUnknown && strings.Contains(err.Error(), "unknown field") {
 				rs.Skipped = append(rs.Skipped, SkippedRule{Name: name, Source: d.source, File: d.file, Line: d.line})
@@ -746,7 +770,11 @@ func (l *Loader) compileRule(d *ruleDef, src *Source, lists map[string][]string)
 	if err != nil {
 		return nil, err
 	}
-	out, err := compileOutput(d.output, e)
+	output := d.output
+	if extra := l.AppendOutput[d.source]; extra != "" {
+		output += " " + extra
+	}
+	out, err := compileOutput(output, e)
 	if err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+// eksguard runtime sensor: syscall tracepoints and one LSM-adjacent fentry hook feed one
+// ring buffer. The kernel side never waits: when the ring buffer is full the event is
+// counted as lost and dropped. Which syscalls are traced, and which of their arguments
+// are paths or numbers, is a table user space fills (config), so this program knows no
+// syscall numbers and runs on any architecture.
+#include "core.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define STRMAX 4096           /* one string of an event: a path, a command line */
+#define MAXNR 1024            /* syscall numbers the config table covers */
+#define SOCKMAX 128           /* sockaddr bytes kept */
+#define WAKEUP_BYTES (256 << 10) /* pending bytes that wake the reader */
+
+/* Event header flags. */
+#define F_TRUNC1 1            /* string 1 was cut at STRMAX */
+#define F_TRUNC2 2            /* string 2 was cut at STRMAX */
+#define F_RESOLVED 4          /* string 1 is the kernel's resolved path of the opened file or executable */
+#define F_FAULT1 8            /* string 1 could not be read from user memory */
+#define F_FAULT2 16           /* string 2 could not be read */
+/* With F_RESOLVED, string 1 holds the components leaf first, each followed by '/'. */
+
+/* Config flags. */
+#define C_NO_EXIT_EVENT 1     /* the exit of this syscall emits nothing (execve: sched_process_exec does) */
+#define C_STR2_SOCKADDR 2     /* string 2 is a sockaddr whose length is arg n2 (a pointer for accept) */
+#define C_SOCKLEN_PTR 4       /* arg n2 points to the sockaddr length (accept) instead of being it */
+
+#define NONE 255
+
+/* Event types (the same numbers as the Go decoder). */
+#define ET_SYSCALL 1
+#define ET_EXEC 2
+#define ET_EXIT 3
+
+struct conf {
+	__u8 on;
+	__u8 flags;
+	__u8 p1, p2;          /* argument index of string 1 and 2, or NONE */
+	__u8 n0, n1, n2;      /* argument index of numbers 0..2, or NONE */
+	__u8 open;            /* 1 when the syscall opens a file (resolved path wanted) */
+};
+
+struct hdr {
+	__u8 magic;           /* 0xEB */
+	__u8 type;
+	__u16 flags;
+	__u32 size;           /* bytes in the record */
+	__u64 ts;             /* boot-time ns */
+	__u64 cgroup;
+	__u32 pid, tid, ppid;
+	__u32 uid, gid, loginuid;
+	__u32 tty;
+	__s32 nr;
+	__s64 ret;
+	__u64 num[3];
+	char comm[16];
+	__u16 len1, len2;     /* string lengths without NUL */
+	__u32 fflags;         /* the opened file's f_flags (F_RESOLVED) */
+};
+
+struct ev {
+	struct hdr h;
+	char data[2 * STRMAX];
+};
+
+struct pending {
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAXNR);
+	__type(key, __u32);
+	__type(value, struct conf);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pendings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ev);
+} scratch SEC(".maps");
+
+/* Loss counters, per CPU: 0 ring buffer full, 1 pending table full. */
+#define L_RINGBUF 0
+#define L_PENDING 1
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count_lost(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost, &what);
+	if (n)
+		*n += 1;
+}
+
+struct sys_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+struct exec_ctx {
+	__u64 common;
+	__u32 filename_loc;
+	__s32 pid;
+	__s32 old_pid;
+};
+
+static __always_inline void fill_hdr(struct hdr *h, __u8 type)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pt = bpf_get_current_pid_tgid();
+	h->magic = 0xEB;
+	h->type = type;
+	h->flags = 0;
+	h->ts = bpf_ktime_get_boot_ns();
+	h->cgroup = bpf_get_current_cgroup_id();
+	h->pid = pt >> 32;
+	h->tid = (__u32)pt;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = BPF_CORE_READ(task, cred, euid.val);
+	h->gid = BPF_CORE_READ(task, cred, egid.val);
+	h->loginuid = (__u32)-1;
+	if (bpf_core_field_exists(task->loginuid))
+		h->loginuid = BPF_CORE_READ(task, loginuid.val);
+	h->tty = 0;
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (tty) {
+		int major = BPF_CORE_READ(tty, driver, major);
+		int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		/* new_encode_dev, as /proc/PID/stat's tty_nr */
+		h->tty = (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
+	}
+	h->nr = -1;
+	h->ret = 0;
+	h->num[0] = h->num[1] = h->num[2] = 0;
+	h->len1 = h->len2 = 0;
+	h->fflags = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline struct ev *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline int emit(struct ev *e)
+{
+	__u64 size = sizeof(struct hdr) + (__u64)e->h.len1 + (__u64)e->h.len2;
+	if (size > sizeof(struct ev))
+		size = sizeof(struct ev);
+	e->h.size = size;
+	/* Wake the reader only when a batch is waiting: a wakeup per record costs more than the
+	 * record. User space also polls every few milliseconds, so a quiet node is not delayed. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, size, flags))
+		count_lost(L_RINGBUF);
+	return 0;
+}
+
+/* read_user_str copies a NUL-terminated user string to dst (STRMAX bytes of room) and
+ * returns its length without NUL; sets the truncation or fault flag. */
+static __always_inline __u16 read_user_str(struct ev *e, char *dst, __u64 ptr, __u16 trunc, __u16 fault)
+{
+	if (!ptr)
+		return 0;
+	long n = bpf_probe_read_user_str(dst, STRMAX, (const void *)ptr);
+	if (n <= 0) {
+		e->h.flags |= fault;
+		return 0;
+	}
+	if (n == STRMAX)
+		e->h.flags |= trunc;
+	return (__u16)(n - 1);
+}
+
+SEC("tracepoint/syscalls/sys_enter")
+int sys_enter(struct sys_enter_ctx *ctx)
+{
+	__u32 nr = ctx->nr;
+	if (nr >= MAXNR)
+		return 0;
+	struct conf *c = bpf_map_lookup_elem(&config, &nr);
+	if (!c || !c->on)
+		return 0;
+	struct pending p = {};
+	p.nr = ctx->nr;
+	/* Read the arguments through a helper: a direct read of all six would exceed the
+	 * record of a syscall with fewer, and the kernel refuses to attach such a program. */
+	bpf_probe_read_kernel(p.args, sizeof(p.args), (void *)ctx + 16);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&pendings, &tid, &p, BPF_ANY))
+		count_lost(L_PENDING);
+	return 0;
+}
+
+static __always_inline __u64 argn(struct pending *p, __u8 i)
+{
+	switch (i) {
+	case 0: return p->args[0];
+	case 1: return p->args[1];
+	case 2: return p->args[2];
+	case 3: return p->args[3];
+	case 4: return p->args[4];
+	case 5: return p->args[5];
+	}
+	return 0;
+}
+
+#define MAXDEPTH 128        /* path components walked */
+
+/* The walk's state. Field offsets are relocated in the calling program and carried here:
+ * the loop callback reads kernel memory at plain offsets. */
+struct walk {
+	__u64 d, root_d, vm, root_m, m;
+	__u32 off;
+	__u32 done;
+	__u32 o_mnt_root, o_mnt_parent, o_mountpoint, o_mount_mnt, o_d_parent, o_d_name;
+};
+
+static __always_inline __u64 kptr(__u64 base, __u32 off)
+{
+	__u64 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + off));
+	return v;
+}
+
+/* walk_step goes one path component up; it returns 1 to stop. Components are written to
+ * the scratch event's data, leaf first, each followed by '/'. */
+static long walk_step(__u64 i, struct walk *w)
+{
+	struct ev *e = get_scratch();
+	if (!e)
+		return 1;
+	if (w->d == w->root_d && w->vm == w->root_m) {
+		w->done = 1;
+		return 1;
+	}
+	if (w->d == kptr(w->vm, w->o_mnt_root)) {
+		__u64 parent = kptr(w->m, w->o_mnt_parent);
+		if (parent == w->m || !parent) {
+			w->done = 1; /* the top of a mount tree the root is not in */
+			return 1;
+		}
+		w->d = kptr(w->m, w->o_mountpoint);
+		w->m = parent;
+		w->vm = parent + w->o_mount_mnt;
+		return 0;
+	}
+	__u64 parent = kptr(w->d, w->o_d_parent);
+	__u32 off = w->off;
+	if (parent == w->d || !parent) {
+		/* A disconnected dentry (a memfd, an unlinked pseudo file): its own name is all
+		 * the path there is ("memfd:NAME"). */
+		if (off < STRMAX - 256) {
+			__u64 pname = kptr(w->d, w->o_d_name);
+			long n = bpf_probe_read_kernel_str(&e->data[off], 256, (void *)pname);
+			if (n > 1) {
+				off += n - 1;
+				if (off < STRMAX) {
+					e->data[off] = '/';
+					w->off = off + 1;
+				}
+			}
+		}
+		w->done = 1;
+		return 1;
+	}
+	if (off >= STRMAX - 256)
+		return 1;
+	__u64 name = kptr(w->d, w->o_d_name);
+	long n = bpf_probe_read_kernel_str(&e->data[off], 256, (void *)name);
+	if (n <= 1)
+		return 1;
+	off += n - 1;
+	if (off >= STRMAX)
+		return 1;
+	e->data[off] = '/';
+	w->off = off + 1;
+	w->d = parent;
+	return 0;
+}
+
+/* resolve writes the path of file, as the current task sees it from its root, into the
+ * scratch event's string 1 (components leaf first) and returns its length, or -1 when the
+ * walk did not reach the root. Symbolic links, "..", /proc/self/root and bind mounts are
+ * already followed: this is the file that was opened, not the name that was asked for. */
+static __always_inline long resolve(struct file *file)
+{
+	if (!file)
+		return -1;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct walk w = {};
+	w.o_mnt_root = bpf_core_field_offset(struct vfsmount, mnt_root);
+	w.o_mnt_parent = bpf_core_field_offset(struct mount, mnt_parent);
+	w.o_mountpoint = bpf_core_field_offset(struct mount, mnt_mountpoint);
+	w.o_mount_mnt = bpf_core_field_offset(struct mount, mnt);
+	w.o_d_parent = bpf_core_field_offset(struct dentry, d_parent);
+	w.o_d_name = bpf_core_field_offset(struct dentry, d_name) + bpf_core_field_offset(struct qstr, name);
+	w.root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	w.root_m = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	w.d = (__u64)BPF_CORE_READ(file, f_path.dentry);
+	w.vm = (__u64)BPF_CORE_READ(file, f_path.mnt);
+	w.m = w.vm - w.o_mount_mnt;
+	bpf_loop(MAXDEPTH, walk_step, &w, 0);
+	if (!w.done)
+		return -1;
+	return w.off;
+}
+
+/* fd_file returns the file the current task has open as fd. */
+static __always_inline struct file *fd_file(long fd)
+{
+	if (fd < 0)
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned long)fd >= max)
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+SEC("tracepoint/syscalls/sys_exit")
+int sys_exit(struct sys_exit_ctx *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending *pp = bpf_map_lookup_elem(&pendings, &tid);
+	if (!pp)
+		return 0;
+	struct pending p = *pp;
+	bpf_map_delete_elem(&pendings, &tid);
+	__u32 nr = p.nr;
+	if (nr >= MAXNR)
+		return 0;
+	struct conf *c = bpf_map_lookup_elem(&config, &nr);
+	if (!c)
+		return 0;
+	if (c->flags & C_NO_EXIT_EVENT)
+		return 0;
+	struct ev *e = get_scratch();
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, ET_SYSCALL);
+	e->h.nr = p.nr;
+	e->h.ret = ctx->ret;
+	if (c->n0 != NONE)
+		e->h.num[0] = argn(&p, c->n0);
+	if (c->n1 != NONE)
+		e->h.num[1] = argn(&p, c->n1);
+	if (c->n2 != NONE)
+		e->h.num[2] = argn(&p, c->n2);
+	__u32 len1 = 0;
+	if (c->open && ctx->ret >= 0) {
+		struct file *f = fd_file(ctx->ret);
+		long n = resolve(f);
+		if (n >= 0) {
+			len1 = n;
+			e->h.flags |= F_RESOLVED;
+			e->h.fflags = BPF_CORE_READ(f, f_flags);
+		}
+	}
+	if (!(e->h.flags & F_RESOLVED) && c->p1 != NONE)
+		len1 = read_user_str(e, e->data, argn(&p, c->p1), F_TRUNC1, F_FAULT1);
+	e->h.len1 = len1;
+	__u32 off = len1 & (STRMAX - 1);
+	__u32 len2 = 0;
+	if (c->p2 != NONE) {
+		__u64 ptr = argn(&p, c->p2);
+		if (c->flags & C_STR2_SOCKADDR) {
+			__u64 sl = c->n2 != NONE ? argn(&p, c->n2) : 0;
+			/* accept passes a pointer to the length: read it after the call filled it */
+			if ((c->flags & C_SOCKLEN_PTR) && sl) {
+				__u32 l = 0;
+				bpf_probe_read_user(&l, sizeof(l), (const void *)sl);
+				sl = l;
+			}
+			if (sl > SOCKMAX)
+				sl = SOCKMAX;
+			if (ptr && sl && bpf_probe_read_user(e->data + off, sl & (SOCKMAX * 2 - 1), (const void *)ptr) == 0)
+				len2 = sl;
+			else if (ptr)
+				e->h.flags |= F_FAULT2;
+		} else {
+			len2 = read_user_str(e, e->data + off, ptr, F_TRUNC2, F_FAULT2);
+		}
+	}
+	e->h.len2 = len2;
+	return emit(e);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int proc_exec(struct exec_ctx *ctx)
+{
+	struct ev *e = get_scratch();
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, ET_EXEC);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending *pp = bpf_map_lookup_elem(&pendings, &tid);
+	if (pp)
+		e->h.nr = pp->nr;
+	/* the pending entry is removed by the exit of execve */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 len1 = 0;
+	long r = resolve(BPF_CORE_READ(task, mm, exe_file));
+	if (r >= 0) {
+		len1 = r;
+		e->h.flags |= F_RESOLVED;
+	} else {
+		__u32 off = ctx->filename_loc & 0xFFFF;
+		long n = bpf_probe_read_kernel_str(e->data, STRMAX, (void *)ctx + off);
+		if (n > 0) {
+			len1 = n - 1;
+			if (n == STRMAX)
+				e->h.flags |= F_TRUNC1;
+		} else {
+			e->h.flags |= F_FAULT1;
+		}
+	}
+	e->h.len1 = len1;
+	__u64 start = BPF_CORE_READ(task, mm, arg_start);
+	__u64 end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 alen = end > start ? end - start : 0;
+	if (alen > STRMAX) {
+		alen = STRMAX;
+		e->h.flags |= F_TRUNC2;
+	}
+	__u32 off2 = len1 & (STRMAX - 1);
+	__u32 al = alen;
+	if (al > STRMAX)
+		al = STRMAX;
+	if (al && bpf_probe_read_user(e->data + off2, al, (const void *)start) == 0) {
+		e->h.len2 = alen;
+	} else if (alen) {
+		e->h.flags |= F_FAULT2;
+	}
+	return emit(e);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int proc_exit(void *ctx)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((__u32)pt != (pt >> 32))
+		return 0; /* a thread, not the process */
+	struct ev *e = get_scratch();
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, ET_EXIT);
+	return emit(e);
+}
