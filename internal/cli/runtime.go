@@ -24,6 +24,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/ref"
 	"github.com/eksguard/eksguard/pkg/report"
 	"github.com/eksguard/eksguard/pkg/report/falcojson"
+	irespond "github.com/eksguard/eksguard/pkg/respond"
 	"github.com/eksguard/eksguard/pkg/rule"
 	"github.com/eksguard/eksguard/pkg/runtime/container"
 	"github.com/eksguard/eksguard/pkg/runtime/monitor"
@@ -113,13 +114,15 @@ symlink, chmod, connect, accept, ptrace, setuid/setgid, memfd_create, init_modul
 A rule that uses a field the sensor does not offer yet is listed as inactive at start
 ("N of M rules active"), never dropped silently. Events lost in the kernel (ring buffer full)
 are counted, served on --metrics and raised as "eksguard sensor dropped events" alerts.
---respond maps rules to actions (isolate the pod, cordon the node, capture evidence),
-dry-run unless the file says otherwise.
+--respond maps rules to actions (isolate the pod, cordon the node, capture evidence) carried
+out as "eksguard respond isolate" does, journaled the same way (release them with "eksguard
+respond release INCIDENT"); dry-run unless the file says otherwise; live actions need
+--kubernetes.
 
 Runs until interrupted or --duration passes. Exit status: 0 no alert at or above --fail-on,
 1 alerts at or above it, 2 usage, rule or sensor errors.`,
 		Example: "  eksguard detect runtime --rules falco_rules.yaml -f falco-json\n" +
-			"  eksguard detect runtime --rules falco_rules.yaml --rules falco-sandbox_rules.yaml --respond respond.yaml --kubeconfig ~/.kube/config",
+			"  eksguard detect runtime --rules falco_rules.yaml --rules falco-sandbox_rules.yaml --respond respond.yaml --kubernetes",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(ruleFiles) == 0 {
@@ -165,12 +168,14 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 						fmt.Fprintf(stderr, "eksguard: warning: --respond names rule %q, which is not an active rule\n", name)
 					}
 				}
-				disp = &respond.Dispatcher{Plan: plan, Actor: "eksguard detect runtime", Node: nodeName,
-					Responder: respond.Unwired{Log: stderr}}
-				if !plan.DryRun {
-					return usageErr("--respond %s: dryRun: false asks for live actions, which this build cannot take (the incident-response commands are not linked in); leave dryRun out or true", respondFile)
+				if !plan.DryRun && !kubeOn {
+					return usageErr("--respond %s: dryRun: false acts on pods through the API server: add --kubernetes", respondFile)
 				}
+				disp = &respond.Dispatcher{Plan: plan, Actor: "eksguard detect runtime", Node: nodeName, Responder: respond.Describe{}}
 				mode := "dry-run"
+				if !plan.DryRun {
+					mode = "live"
+				}
 				fmt.Fprintf(stderr, "eksguard: response plan %s: %d rules, %s\n", respondFile, len(plan.Rules), mode)
 			}
 			table := &proc.Table{ProcRoot: procRoot, Cgroups: &container.Resolver{ProcRoot: procRoot, CgroupRoot: container.UnifiedRoot(cgroupRoot)}}
@@ -184,6 +189,13 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 					return usageErr("kubeconfig: %v", err)
 				}
 				table.Pods = pods
+				if disp != nil {
+					r, err := irespond.New(cfg, irespond.Options{})
+					if err != nil {
+						return usageErr("--respond: %v", err)
+					}
+					disp.Responder = respond.Live{Responder: r}
+				}
 			}
 			s, err := sensor.Open(sensor.Options{RingBytes: uint32(ringMiB) << 20})
 			if err != nil {
@@ -219,6 +231,25 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 			sum := &report.Summary{FailOn: threshold.String()}
 			var mu sync.Mutex // Emit is called from the reader and the loss ticker
 			met := &runtimeMetrics{}
+			type pending struct {
+				res *respond.Result
+				req *respond.Request
+			}
+			responses := make(chan pending, 64)
+			responderDone := make(chan struct{})
+			go func() {
+				defer close(responderDone)
+				for p := range responses {
+					if p.req != nil {
+						disp.Do(context.WithoutCancel(cmd.Context()), p.res, p.req)
+					}
+					met.responses.Add(1)
+					if p.res.Err != nil {
+						met.responseErrors.Add(1)
+					}
+					fmt.Fprintln(stderr, "eksguard: respond:", p.res.String())
+				}
+			}()
 			host, _ := os.Hostname()
 			emit := func(a *stream.Alert) error {
 				mu.Lock()
@@ -230,12 +261,15 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 					sum.Failed = true
 				}
 				if disp != nil {
-					for _, res := range disp.Handle(cmd.Context(), a) {
-						met.responses.Add(1)
-						if res.Err != nil {
+					// Decided here, in order; carried out by the responder goroutine, so
+					// that API calls never hold up the reading of events.
+					if res, req := disp.Decide(a); res != nil {
+						select {
+						case responses <- pending{res, req}:
+						default:
 							met.responseErrors.Add(1)
+							fmt.Fprintf(stderr, "eksguard: respond: rule %q on %s/%s: not answered: %d responses already waiting\n", res.Rule, res.Namespace, res.Pod, cap(responses))
 						}
-						fmt.Fprintln(stderr, "eksguard: respond:", res.String())
 					}
 				}
 				return w.Group(&report.Group{File: "runtime", Subject: a.Subject, Findings: []finding.Finding{f}})
@@ -301,6 +335,10 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 			})
 			<-tickDone
 			checkLost()
+			mu.Lock()
+			close(responses) // responses under way are finished before the summary
+			mu.Unlock()
+			<-responderDone
 			if readErr != nil {
 				sum.Errors = append(sum.Errors, finding.InputError{Input: "runtime sensor", Message: readErr.Error()})
 			}

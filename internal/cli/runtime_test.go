@@ -65,7 +65,7 @@ func TestRuntimeUsage(t *testing.T) {
 	dir := t.TempDir()
 	rules := write(t, dir, "r.yaml", "- rule: r\n  desc: d\n  condition: evt.type = openat\n  output: o\n  priority: INFO\n")
 	plan := write(t, dir, "plan.yaml", "dryRun: false\nrules: [{rule: r, actions: [isolate]}]\n")
-	if code, _, errb := run(t, "", "detect", "runtime", "--rules", rules, "--respond", plan); code != ExitUsage || !strings.Contains(errb, "live actions") {
+	if code, _, errb := run(t, "", "detect", "runtime", "--rules", rules, "--respond", plan); code != ExitUsage || !strings.Contains(errb, "add --kubernetes") {
 		t.Errorf("live plan: %d %s", code, errb)
 	}
 	bad := write(t, dir, "bad.yaml", "rules: [{rule: r, actions: [nuke]}]\n")

@@ -6,10 +6,11 @@ package respond
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -181,13 +182,31 @@ type Dispatcher struct {
 	count  int
 }
 
-var slug = regexp.MustCompile(`[^a-z0-9]+`)
-
 // Handle responds to one alert; it returns nothing for a rule the plan does not name.
 func (d *Dispatcher) Handle(ctx context.Context, a *stream.Alert) []Result {
+	res, req := d.Decide(a)
+	if res == nil {
+		return nil
+	}
+	if req != nil {
+		d.Do(ctx, res, req)
+	}
+	return []Result{*res}
+}
+
+// Do carries out a request Decide returned, recording the outcome in res. It may take as
+// long as the API server does: callers that read events keep it off their path.
+func (d *Dispatcher) Do(ctx context.Context, res *Result, req *Request) {
+	res.Outcome, res.Err = d.Responder.Isolate(ctx, *req)
+}
+
+// Decide applies the plan, deduplication and the rate limit to one alert, at once: it
+// returns nil for a rule the plan does not name, a result with Skipped set and no request
+// when the alert is not answered, or a result and the request to carry out with Do.
+func (d *Dispatcher) Decide(a *stream.Alert) (*Result, *Request) {
 	actions, ok := d.Plan.Rules[a.Rule.Name]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	now := time.Now()
 	if d.Now != nil {
@@ -199,7 +218,7 @@ func (d *Dispatcher) Handle(ctx context.Context, a *stream.Alert) []Result {
 	}
 	if res.Pod == "" {
 		res.Skipped = "no pod is known for the alert (host process, or pods not named: use --kubernetes)"
-		return []Result{res}
+		return &res, nil
 	}
 	d.mu.Lock()
 	if d.last == nil {
@@ -209,7 +228,7 @@ func (d *Dispatcher) Handle(ctx context.Context, a *stream.Alert) []Result {
 	if t, ok := d.last[key]; ok && now.Sub(t) < d.Plan.Window {
 		d.mu.Unlock()
 		res.Skipped = fmt.Sprintf("deduplicated (responded %s ago)", now.Sub(t).Round(time.Second))
-		return []Result{res}
+		return &res, nil
 	}
 	if now.Sub(d.minute) >= time.Minute {
 		d.minute, d.count = now, 0
@@ -217,7 +236,7 @@ func (d *Dispatcher) Handle(ctx context.Context, a *stream.Alert) []Result {
 	if d.count >= d.Plan.PerMinute {
 		d.mu.Unlock()
 		res.Skipped = fmt.Sprintf("rate limit: %d responses this minute", d.count)
-		return []Result{res}
+		return &res, nil
 	}
 	d.count++
 	d.last[key] = now
@@ -225,7 +244,7 @@ func (d *Dispatcher) Handle(ctx context.Context, a *stream.Alert) []Result {
 
 	req := Request{Namespace: res.Namespace, Pod: res.Pod, DryRun: d.Plan.DryRun, Actor: d.Actor, Evidence: d.Plan.Evidence,
 		Reason:   fmt.Sprintf("runtime alert %q: %s", a.Rule.Name, a.Output),
-		Incident: fmt.Sprintf("rt-%s-%s-%s", strings.Trim(slug.ReplaceAllString(strings.ToLower(a.Rule.Name), "-"), "-"), res.Pod, now.UTC().Format("20060102T150405Z"))}
+		Incident: IncidentID(a.Rule.Name, res.Namespace, res.Pod, now)}
 	for _, act := range actions {
 		switch act {
 		case ActionIsolate:
@@ -234,16 +253,23 @@ func (d *Dispatcher) Handle(ctx context.Context, a *stream.Alert) []Result {
 			req.Cordon = true
 		}
 	}
-	res.Outcome, res.Err = d.Responder.Isolate(ctx, req)
-	return []Result{res}
+	return &res, &req
 }
 
-// Unwired is the responder of a build without the incident-response commands: a dry run
-// describes the request; a live request fails and says so.
-type Unwired struct{ Log io.Writer }
+// IncidentID names the incident of one runtime response: "rt-", the UTC time and six hex
+// digits of a hash of the rule, pod and time, such as rt-20261126-050000-3f9a1c (a valid
+// incident ID for the incident-response commands: a DNS label of at most 40 characters).
+func IncidentID(rule, namespace, pod string, now time.Time) string {
+	h := sha256.Sum256([]byte(rule + "\x00" + namespace + "/" + pod + "\x00" + now.UTC().Format(time.RFC3339Nano)))
+	return "rt-" + now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(h[:3])
+}
+
+// Describe is the responder of a sensor that does not talk to the API server: it describes
+// a dry-run request and refuses a live one (live responses need the API server).
+type Describe struct{}
 
 // Isolate implements Responder.
-func (u Unwired) Isolate(_ context.Context, req Request) (*Outcome, error) {
+func (Describe) Isolate(_ context.Context, req Request) (*Outcome, error) {
 	what := []string{"capture evidence"}
 	if req.Quarantine {
 		what = append(what, "isolate pod")
@@ -252,7 +278,7 @@ func (u Unwired) Isolate(_ context.Context, req Request) (*Outcome, error) {
 		what = append(what, "cordon node")
 	}
 	if !req.DryRun {
-		return nil, errors.New("live response is not available in this build: the incident-response commands are not linked in")
+		return nil, errors.New("a live response needs the API server (run with --kubernetes)")
 	}
 	return &Outcome{Summary: fmt.Sprintf("would %s for incident %s", strings.Join(what, ", "), req.Incident)}, nil
 }

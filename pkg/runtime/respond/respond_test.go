@@ -9,6 +9,7 @@ import (
 	"github.com/eksguard/eksguard/pkg/detect"
 	"github.com/eksguard/eksguard/pkg/detect/stream"
 	"github.com/eksguard/eksguard/pkg/finding"
+	irespond "github.com/eksguard/eksguard/pkg/respond"
 )
 
 // recorder is a responder that records the requests it gets.
@@ -22,7 +23,7 @@ func (r *recorder) Isolate(_ context.Context, req Request) (*Outcome, error) {
 const plan = `
 dedupWindow: 5m
 maxResponsesPerMinute: 3
-evidence: s3://bucket/incidents
+evidence: /var/lib/eksguard/evidence
 rules:
   - rule: Terminal shell in container
     actions: [capture]
@@ -55,7 +56,8 @@ func TestDispatcher(t *testing.T) {
 	}
 	r := rec.reqs[0]
 	if !r.DryRun || !r.Quarantine || !r.Cordon || r.Namespace != "shop" || r.Pod != "nginx-1" || r.Actor != "test" ||
-		r.Evidence != "s3://bucket/incidents" || !strings.HasPrefix(r.Incident, "rt-read-sensitive-file-untrusted-nginx-1-") {
+		r.Evidence != "/var/lib/eksguard/evidence" || r.Incident != IncidentID("Read sensitive file untrusted", "shop", "nginx-1", now) ||
+		!strings.HasPrefix(r.Incident, "rt-20260101-000000-") || irespond.ValidIncident(r.Incident) != nil {
 		t.Fatalf("request %+v", r)
 	}
 	// The same rule on the same pod within the window is deduplicated; another pod is not.
@@ -99,8 +101,8 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func TestUnwiredRefusesLive(t *testing.T) {
-	if _, err := (Unwired{}).Isolate(context.Background(), Request{DryRun: false}); err == nil {
+func TestDescribeRefusesLive(t *testing.T) {
+	if _, err := (Describe{}).Isolate(context.Background(), Request{DryRun: false}); err == nil {
 		t.Fatal("live request accepted")
 	}
 }
