@@ -14,3 +14,9 @@ fi
 if [ -f "$EKSGUARD_TEST_CACHE/debian-bookworm/rootfs/.complete" ]; then
   export EKSGUARD_DEBIAN_ROOTFS="$EKSGUARD_TEST_CACHE/debian-bookworm/rootfs"
 fi
+# The sensor attaches to tracepoints, whose IDs the kernel publishes in tracefs; a fresh
+# machine may not have it mounted.
+if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing ] && [ ! -d /sys/kernel/tracing/events ]; then
+  echo "mounting tracefs on /sys/kernel/tracing"
+  mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || echo "tracefs could not be mounted"
+fi
