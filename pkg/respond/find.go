@@ -3,6 +3,8 @@ package respond
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -159,7 +161,7 @@ func (r *Responder) Find(ctx context.Context, q Query) (*Found, error) {
 		opts.Continue = list.Continue
 	}
 	sort.Slice(f.Pods, func(i, j int) bool { return podKey(&f.Pods[i]) < podKey(&f.Pods[j]) })
-	f.Nodes = sortedKeys(nodes)
+	f.Nodes = slices.Sorted(maps.Keys(nodes))
 	return f, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -161,7 +163,7 @@ func (r *Responder) Release(ctx context.Context, namespace, incident string, dry
 func restoreDetail(removed map[string]string) string {
 	d := "remove " + QuarantineLabel
 	if len(removed) > 0 {
-		d += "; restore " + strings.Join(sortedKeys(removed), ", ")
+		d += "; restore " + strings.Join(slices.Sorted(maps.Keys(removed)), ", ")
 	}
 	return d
 }

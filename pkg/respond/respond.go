@@ -17,9 +17,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -266,7 +268,7 @@ func (ru *run) isolate(ctx context.Context, pods []corev1.Pod) (*Result, error) 
 		namespaces[pods[i].Namespace] = true
 	}
 	ru.exists = map[string]bool{}
-	for _, ns := range sortedKeys(namespaces) {
+	for _, ns := range slices.Sorted(maps.Keys(namespaces)) {
 		view, err := r.readNamespace(ctx, ns)
 		if err != nil {
 			return nil, err
@@ -312,7 +314,7 @@ func (ru *run) isolate(ctx context.Context, pods []corev1.Pod) (*Result, error) 
 		}
 	}
 	if ru.req.Quarantine || ru.req.Cordon {
-		for _, ns := range sortedKeys(namespaces) {
+		for _, ns := range slices.Sorted(maps.Keys(namespaces)) {
 			if !ru.exists[ns] {
 				p.policies = append(p.policies, ns)
 			}
@@ -388,7 +390,7 @@ func (ru *run) isolate(ctx context.Context, pods []corev1.Pod) (*Result, error) 
 func labelDetail(incident string, removed map[string]string) string {
 	d := "set " + QuarantineLabel + "=" + incident
 	if len(removed) > 0 {
-		d += "; remove " + strings.Join(sortedKeys(removed), ", ")
+		d += "; remove " + strings.Join(slices.Sorted(maps.Keys(removed)), ", ")
 	}
 	return d
 }
@@ -473,7 +475,7 @@ func (ru *run) execute(ctx context.Context, p plan, steps []Step) (*Result, erro
 
 	// 2. The journal's intents, then the policy (created with its journal).
 	now := ru.r.opts.Now().UTC()
-	for _, ns := range sortedKeys(ru.views) {
+	for _, ns := range slices.Sorted(maps.Keys(ru.views)) {
 		j := ru.journals[ns]
 		if j == nil {
 			j = &Journal{Format: JournalFormat, Incident: ru.incident, Namespace: ns, Actor: ru.req.Actor, Reason: ru.req.Reason, Version: report.Version, Created: now, Entries: []Entry{}}
@@ -496,7 +498,7 @@ func (ru *run) execute(ctx context.Context, p plan, steps []Step) (*Result, erro
 		j := ru.journals[c.namespace]
 		j.Entries = append(j.Entries, Entry{Kind: EntryCordon, State: StateIntent, Object: "node/" + c.node, Time: now})
 	}
-	for _, ns := range sortedKeys(ru.views) {
+	for _, ns := range slices.Sorted(maps.Keys(ru.views)) {
 		if !ru.exists[ns] {
 			step := &Step{Action: "policy", Object: ns + "/networkpolicy/" + PolicyName(ru.incident)}
 			if err := ru.createPolicy(ctx, ns); err != nil {
@@ -580,7 +582,7 @@ func (ru *run) execute(ctx context.Context, p plan, steps []Step) (*Result, erro
 func (ru *run) finish(ctx context.Context, bnd *bundle, cap *capturer) error {
 	var errs []error
 	if bnd != nil {
-		for _, ns := range sortedKeys(ru.journals) {
+		for _, ns := range slices.Sorted(maps.Keys(ru.journals)) {
 			if err := cap.json("journal/"+ns+".json", ru.journals[ns]); err != nil {
 				errs = append(errs, err)
 			}
@@ -597,7 +599,7 @@ func (ru *run) finish(ctx context.Context, bnd *bundle, cap *capturer) error {
 			}
 		}
 	}
-	for _, ns := range sortedKeys(ru.journals) {
+	for _, ns := range slices.Sorted(maps.Keys(ru.journals)) {
 		if !ru.exists[ns] {
 			continue
 		}
@@ -1071,15 +1073,6 @@ func (r *Responder) whoAmI(ctx context.Context) string {
 		return "unknown"
 	}
 	return ssr.Status.UserInfo.Username
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func plural(n int, what string) string {

@@ -223,6 +223,12 @@ func readInline(b []byte, r io.Reader) (*debug.BuildInfo, error) {
 	if !ok {
 		return nil, errors.New("truncated Go build information")
 	}
+	return parseModInfo(mod, vers)
+}
+
+// parseModInfo parses the module string of a binary's build information, in either layout,
+// as the build info of a binary built by Go version vers.
+func parseModInfo(mod, vers string) (*debug.BuildInfo, error) {
 	// The module string is framed by 16-byte sentinels, the last one after a newline.
 	if len(mod) >= 33 && mod[len(mod)-17] == '\n' {
 		mod = mod[16 : len(mod)-16]

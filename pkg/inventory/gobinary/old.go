@@ -256,15 +256,5 @@ func (sc *oldScan) resolve(data []byte, base int64, r io.Reader) (*debug.BuildIn
 		}
 		mod = m
 	}
-	if len(mod) >= 33 && mod[len(mod)-17] == '\n' {
-		mod = mod[16 : len(mod)-16]
-	} else {
-		mod = ""
-	}
-	bi, err := debug.ParseBuildInfo(mod)
-	if err != nil {
-		return nil, fmt.Errorf("Go build information: %w", err)
-	}
-	bi.GoVersion = vers
-	return bi, nil
+	return parseModInfo(mod, vers)
 }
