@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,7 +47,16 @@ func main() {
 	step := flag.Duration("step", 20*time.Second, "duration of each step")
 	workers := flag.Int("workers", 512, "concurrent requests at most")
 	http1 := flag.Bool("http1", false, "HTTP/1.1 with a pool of connections instead of HTTP/2")
+	genCPUs := flag.String("generator-cpus", "", "pin the generator to these CPUs (taskset list, e.g. 1) and run it with as many Ps; the server keeps every CPU")
 	flag.Parse()
+	if *genCPUs != "" {
+		n, err := pin(*genCPUs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench-webhook: -generator-cpus:", err)
+			os.Exit(2)
+		}
+		runtime.GOMAXPROCS(n)
+	}
 	if err := run(*bin, *rates, *step, *workers, *http1); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-webhook:", err)
 		os.Exit(1)
@@ -81,6 +91,10 @@ func run(bin, rateList string, step time.Duration, workers int, http1 bool) erro
 	// Every workload and object rule, enforce mode: the default install.
 	cmd := exec.Command(bin, "webhook", "serve", "--addr", addr,
 		"--tls-cert-file", filepath.Join(dir, "tls.crt"), "--tls-key-file", filepath.Join(dir, "tls.key"))
+	if pinned {
+		// The server gets every CPU back, whatever the generator was pinned to.
+		cmd = exec.Command("taskset", append([]string{"-c", fmt.Sprintf("0-%d", numCPU()-1)}, cmd.Args...)...)
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return err
@@ -118,8 +132,12 @@ func run(bin, rateList string, step time.Duration, workers int, http1 bool) erro
 	if http1 {
 		proto = "HTTP/1.1"
 	}
-	fmt.Printf("eksguard webhook on %s over %s, %d distinct Pod AdmissionReviews (%d bytes on average), %d workers, GOMAXPROCS of the server: all %d cores\n",
-		addr, proto, len(bodies), avg/len(bodies), workers, numCPU())
+	gen := fmt.Sprintf("generator GOMAXPROCS %d", runtime.GOMAXPROCS(0))
+	if pinned {
+		gen += " pinned to CPUs " + pinnedTo
+	}
+	fmt.Printf("eksguard webhook on %s over %s, %d distinct Pod AdmissionReviews (%d bytes on average), %d workers, GOMAXPROCS of the server: all %d cores, %s\n",
+		addr, proto, len(bodies), avg/len(bodies), workers, numCPU(), gen)
 	fmt.Println("| rate (req/s) | duration | sent | ok | errors | denied | mean | p50 | p99 | p99.9 | max | in-server p50 / p99 (bucket) | server CPU | CPU per request | generator CPU | server peak RSS | load average (1 min) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	// Warm-up: connections, page faults, the first GC cycles.
@@ -305,7 +323,7 @@ func reviews(n int) [][]byte {
 	for i := range out {
 		hardened := rnd.Intn(10) < 6
 		p := pod(rnd, i, hardened)
-		raw, _ := json.Marshal(p)
+		body, _ := json.Marshal(p)
 		r := admissionv1.AdmissionReview{
 			TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 			Request: &admissionv1.AdmissionRequest{
@@ -317,8 +335,8 @@ func reviews(n int) [][]byte {
 				Name:            p.Name, Namespace: p.Namespace, Operation: admissionv1.Create,
 				UserInfo: authenticationv1.UserInfo{Username: "system:serviceaccount:kube-system:replicaset-controller",
 					UID: "6b1c9e4e-1d8f-4a5c-9d61-3c3e1f1b2a00", Groups: []string{"system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"}},
-				Object:  runtime(raw),
-				Options: runtime([]byte(`{"kind":"CreateOptions","apiVersion":"meta.k8s.io/v1"}`)),
+				Object:  raw(body),
+				Options: raw([]byte(`{"kind":"CreateOptions","apiVersion":"meta.k8s.io/v1"}`)),
 			},
 		}
 		out[i], _ = json.Marshal(r)
@@ -386,7 +404,37 @@ func pod(rnd *rand.Rand, i int, hardened bool) *corev1.Pod {
 	return p
 }
 
-func runtime(b []byte) k8sruntime.RawExtension { return k8sruntime.RawExtension{Raw: b} }
+func raw(b []byte) k8sruntime.RawExtension { return k8sruntime.RawExtension{Raw: b} }
+
+var (
+	pinned   bool
+	pinnedTo string
+)
+
+// pin pins the generator (every thread, present and future) to a CPU list with taskset and
+// returns how many CPUs it names.
+func pin(cpus string) (int, error) {
+	out, err := exec.Command("taskset", "-a", "-p", "-c", cpus, strconv.Itoa(os.Getpid())).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("taskset: %v: %s", err, out)
+	}
+	n := 0
+	for _, part := range strings.Split(cpus, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil || b < a {
+			return 0, fmt.Errorf("CPU list %q", cpus)
+		}
+		n += b - a + 1
+	}
+	pinned, pinnedTo = true, cpus
+	return n, nil
+}
 
 func intOrStr(i int32) intstr.IntOrString { return intstr.FromInt32(i) }
 

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	sigsjson "sigs.k8s.io/json"
 
 	"github.com/eksguard/eksguard/pkg/admission"
 )
@@ -53,4 +56,62 @@ func FuzzServeValidate(f *testing.F) {
 
 func admissionDecode(b []byte) (*admissionv1.AdmissionReview, error) {
 	return admission.DecodeReview(b)
+}
+
+// FuzzDecodeReview compares DecodeReview with decoding the whole AdmissionReview strictly
+// into its Go type (what the webhook did before): when both accept a body they read the
+// same request, and a body the strict decoding accepts is accepted too, unless a key
+// repeats in the envelope. Each body is decoded as it is (the parser for small bodies) and
+// followed by 64 KiB of spaces (the decoder for large bodies).
+func FuzzDecodeReview(f *testing.F) {
+	f.Add(review("", "v1", "Pod", "shop", admissionv1.Create, privilegedPodJSON))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"apps","version":"v1","kind":"Deployment"},"name":"a\u00e9","namespace":null,"operation":"UPDATE","subResource":"","object":{"spec": {"x": 1.50e3, "y": "\"q\""}},"oldObject":null,"userInfo":{"username":"u","groups":["a","b"]}}}`))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","uid":"v"}}`))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":5}}`))
+	pad := bytes.Repeat([]byte(" "), 64<<10)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		decodeLikeStrict(t, body)
+		decodeLikeStrict(t, append(append([]byte{}, body...), pad...))
+	})
+}
+
+func decodeLikeStrict(t *testing.T, body []byte) {
+	{
+		got, err := admission.DecodeReview(body)
+		var ref admissionv1.AdmissionReview
+		strict, refErr := sigsjson.UnmarshalStrict(body, &ref, sigsjson.DisallowDuplicateFields)
+		refOK := refErr == nil && len(strict) == 0 && ref.APIVersion == admission.ReviewAPIVersion && ref.Kind == "AdmissionReview" &&
+			ref.Request != nil && ref.Request.UID != ""
+		if err != nil {
+			if refOK && !strings.Contains(err.Error(), "duplicate field") {
+				t.Fatalf("DecodeReview refuses what the strict decoding reads: %v", err)
+			}
+			return
+		}
+		if !refOK {
+			return // a body with a wrong type in a field the webhook does not read
+		}
+		a, b := got.Request, ref.Request
+		for _, s := range []string{string(b.UID), b.Name, b.Namespace, string(b.Operation), b.SubResource, b.Kind.Group, b.Kind.Version, b.Kind.Kind} {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+				return // encoding/json replaces invalid UTF-8; DecodeReview keeps the bytes
+			}
+		}
+		if a.UID != b.UID || a.Name != b.Name || a.Namespace != b.Namespace || a.Operation != b.Operation || a.SubResource != b.SubResource || a.Kind != b.Kind {
+			t.Fatalf("DecodeReview read %+v, the strict decoding %+v", a, b)
+		}
+		for _, o := range [][2][]byte{{a.Object.Raw, b.Object.Raw}, {a.OldObject.Raw, b.OldObject.Raw}} {
+			var have, want bytes.Buffer
+			for i, out := range []*bytes.Buffer{&have, &want} {
+				if len(o[i]) > 0 {
+					if err := json.Compact(out, o[i]); err != nil {
+						t.Fatalf("object %q: %v", o[i], err)
+					}
+				}
+			}
+			if !bytes.Equal(have.Bytes(), want.Bytes()) {
+				t.Fatalf("object %q, want %q", o[0], want.Bytes())
+			}
+		}
+	}
 }

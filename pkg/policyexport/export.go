@@ -87,6 +87,13 @@ var expressions = map[string]string{
 		"(" + fmt.Sprintf(scHas, "runAsUser") + " ? c.securityContext.runAsUser : " + podField("runAsUser", "-1") + ") > 0 || " +
 		"((" + fmt.Sprintf(scHas, "runAsUser") + " ? c.securityContext.runAsUser : " + podField("runAsUser", "-1") + ") == -1 && " +
 		"(" + fmt.Sprintf(scHas, "runAsNonRoot") + " ? c.securityContext.runAsNonRoot : " + podField("runAsNonRoot", "false") + ")))",
+	// CPU and memory each need a limit on every init and app container, or on the pod
+	// (spec.resources, which caps all containers together). Ephemeral containers cannot set
+	// resources and are not checked. As in the rule, a limit counts when it is present.
+	"pod/resource-limits": "['cpu', 'memory'].all(r, " +
+		"(has(variables.spec.resources) && has(variables.spec.resources.limits) && r in variables.spec.resources.limits) || " +
+		"((has(variables.spec.initContainers) ? variables.spec.initContainers : []) + (has(variables.spec.containers) ? variables.spec.containers : []))" +
+		".all(c, has(c.resources) && has(c.resources.limits) && r in c.resources.limits))",
 }
 
 // reasons say why a rule has no policy.
@@ -94,7 +101,6 @@ var reasons = map[string]string{
 	"pod/image-tag":               "parses image references (registry ports, digests) with the Go reference grammar; a CEL approximation would give false positives",
 	"pod/image-digest":            "parses image references with the Go reference grammar; a CEL approximation would give false positives",
 	"pod/image-registry":          "reads the allowedRegistries setting and parses image references; use the webhook",
-	"pod/resource-limits":         "reads resource quantities the way the rule does (requests, limits, per container kind); not translated yet",
 	"pod/secret-env":              "matches secret-looking names and values with heuristics that CEL cannot express within the API server's cost limits",
 	"pod/default-service-account": "depends on the pod's controller and on defaulting the admission chain does after validation; use the webhook or scan",
 	"pod/service-account-token":   "reads the ServiceAccount's automount setting, another object; use scan",

@@ -45,8 +45,8 @@ func get(m any, path ...any) any {
 	return m
 }
 
-// Kyverno and Gatekeeper cannot run here: their output is checked for shape, and for
-// carrying exactly the CEL the API server test runs.
+// Kyverno and Gatekeeper cannot run here: their output is checked for shape, for carrying
+// exactly the CEL the API server test runs, and against their CRDs (engines_test.go).
 func TestKyvernoShape(t *testing.T) {
 	ps, _ := policyexport.Select(all.Registry().All())
 	docs := renderDocs(t, policyexport.FormatKyverno, policyexport.Options{Excluded: []string{"kube-system"}})
