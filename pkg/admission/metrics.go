@@ -3,7 +3,9 @@ package admission
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,7 +116,7 @@ func (m *Metrics) Write(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("# HELP eksguard_webhook_request_duration_seconds Time to answer one admission request.\n")
 	b.WriteString("# TYPE eksguard_webhook_request_duration_seconds histogram\n")
-	for _, ep := range sortedKeys(m.latency) {
+	for _, ep := range slices.Sorted(maps.Keys(m.latency)) {
 		h := m.latency[ep]
 		var cum uint64
 		for i, le := range buckets {
@@ -138,7 +140,7 @@ func (m *Metrics) Write(w io.Writer) {
 	}
 	b.WriteString("# HELP eksguard_webhook_evaluation_failures_total Requests that could not be evaluated (invalid object, deadline).\n")
 	b.WriteString("# TYPE eksguard_webhook_evaluation_failures_total counter\n")
-	for _, k := range sortedKeys(m.failures) {
+	for _, k := range slices.Sorted(maps.Keys(m.failures)) {
 		fmt.Fprintf(&b, "eksguard_webhook_evaluation_failures_total{reason=%q} %d\n", k, m.failures[k])
 	}
 	b.WriteString("# HELP eksguard_webhook_bad_requests_total Bodies that were no AdmissionReview, by HTTP status answered.\n")
@@ -153,7 +155,7 @@ func (m *Metrics) Write(w io.Writer) {
 	}
 	b.WriteString("# HELP eksguard_webhook_mutations_total Mutating decisions by outcome.\n")
 	b.WriteString("# TYPE eksguard_webhook_mutations_total counter\n")
-	for _, k := range sortedKeys(m.patches) {
+	for _, k := range slices.Sorted(maps.Keys(m.patches)) {
 		fmt.Fprintf(&b, "eksguard_webhook_mutations_total{outcome=%q} %d\n", k, m.patches[k])
 	}
 	b.WriteString("# HELP eksguard_webhook_failed_open_total Requests admitted without a complete evaluation (fail open, or not enforced).\n")
@@ -163,15 +165,6 @@ func (m *Metrics) Write(w io.Writer) {
 	b.WriteString("# TYPE eksguard_webhook_deadline_exceeded_total counter\n")
 	fmt.Fprintf(&b, "eksguard_webhook_deadline_exceeded_total %d\n", m.deadline.Load())
 	io.WriteString(w, b.String())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func sortedPairs(m map[[2]string]uint64) [][2]string {

@@ -2,6 +2,8 @@ package admission
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,7 +110,7 @@ func containerDefaults(pod *corev1.Pod, c *corev1.Container, path string, mc Mut
 		}
 		return ops
 	}
-	for _, k := range sortedKeys(set) {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
 		ops = append(ops, PatchOp{Op: "add", Path: path + "/securityContext/" + k, Value: set[k]})
 	}
 	if dropCaps {
