@@ -214,8 +214,8 @@ func (m *Monitor) alert(rule *detect.Rule, e *syscalls.Event) error {
 // DropRule is the built-in rule whose alerts report lost events (never silent).
 var DropRule = &detect.Rule{
 	Name:     "eksguard sensor dropped events",
-	Desc:     "The runtime sensor lost kernel events: the ring buffer was full or the in-flight syscall table overflowed. Detections may have been missed while events were lost.",
-	Output:   "Runtime sensor dropped events | lost=%d ringbuf=%d inflight=%d",
+	Desc:     "The runtime sensor lost kernel events: the ring buffer was full. Detections may have been missed while events were lost.",
+	Output:   "Runtime sensor dropped events | lost=%d ringbuf=%d",
 	Priority: detect.PriorityError,
 	Source:   syscalls.SourceName,
 	Enabled:  true,
@@ -225,7 +225,7 @@ var DropRule = &detect.Rule{
 
 // DropAlert builds the alert for lost events since the previous report.
 func DropAlert(delta sensor.Lost, now time.Time, host string) *stream.Alert {
-	out := fmt.Sprintf("Runtime sensor dropped events | lost=%d ringbuf=%d inflight=%d host=%s", delta.Total(), delta.RingBuffer, delta.Pending, host)
+	out := fmt.Sprintf("Runtime sensor dropped events | lost=%d ringbuf=%d host=%s", delta.Total(), delta.RingBuffer, host)
 	return &stream.Alert{Rule: DropRule, Time: now.UTC(), Output: out, Source: syscalls.SourceName, Input: "runtime",
-		Fields: map[string]string{"lost": fmt.Sprint(delta.Total()), "ringbuf": fmt.Sprint(delta.RingBuffer), "inflight": fmt.Sprint(delta.Pending), "evt.hostname": host}}
+		Fields: map[string]string{"lost": fmt.Sprint(delta.Total()), "ringbuf": fmt.Sprint(delta.RingBuffer), "evt.hostname": host}}
 }

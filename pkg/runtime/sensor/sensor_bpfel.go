@@ -29,6 +29,7 @@ type sensorEv struct {
 	_    structs.HostLayout
 	H    sensorHdr
 	Data [8192]int8
+	Regs [48]uint64
 }
 
 type sensorHdr struct {
@@ -55,13 +56,6 @@ type sensorHdr struct {
 	Fflags   uint32
 }
 
-type sensorPending struct {
-	_    structs.HostLayout
-	Nr   int32
-	Pad  uint32
-	Args [6]uint64
-}
-
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -69,12 +63,13 @@ const (
 	sensorMapConfig    = "config"
 	sensorMapEvents    = "events"
 	sensorMapLost      = "lost"
-	sensorMapPendings  = "pendings"
 	sensorMapScratch   = "scratch"
 	sensorProgProcExec = "proc_exec"
 	sensorProgProcExit = "proc_exit"
-	sensorProgSysEnter = "sys_enter"
 	sensorProgSysExit  = "sys_exit"
+	sensorVarArgWord   = "arg_word"
+	sensorVarNrWord    = "nr_word"
+	sensorVarRegsWords = "regs_words"
 )
 
 // loadSensor returns the embedded CollectionSpec for sensor.
@@ -121,7 +116,6 @@ type sensorSpecs struct {
 type sensorProgramSpecs struct {
 	ProcExec *ebpf.ProgramSpec `ebpf:"proc_exec"`
 	ProcExit *ebpf.ProgramSpec `ebpf:"proc_exit"`
-	SysEnter *ebpf.ProgramSpec `ebpf:"sys_enter"`
 	SysExit  *ebpf.ProgramSpec `ebpf:"sys_exit"`
 }
 
@@ -129,17 +123,19 @@ type sensorProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorMapSpecs struct {
-	Config   *ebpf.MapSpec `ebpf:"config"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	Lost     *ebpf.MapSpec `ebpf:"lost"`
-	Pendings *ebpf.MapSpec `ebpf:"pendings"`
-	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
+	Config  *ebpf.MapSpec `ebpf:"config"`
+	Events  *ebpf.MapSpec `ebpf:"events"`
+	Lost    *ebpf.MapSpec `ebpf:"lost"`
+	Scratch *ebpf.MapSpec `ebpf:"scratch"`
 }
 
 // sensorVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorVariableSpecs struct {
+	ArgWord   *ebpf.VariableSpec `ebpf:"arg_word"`
+	NrWord    *ebpf.VariableSpec `ebpf:"nr_word"`
+	RegsWords *ebpf.VariableSpec `ebpf:"regs_words"`
 }
 
 // sensorObjects contains all objects after they have been loaded into the kernel.
@@ -162,11 +158,10 @@ func (o *sensorObjects) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorMaps struct {
-	Config   *ebpf.Map `ebpf:"config"`
-	Events   *ebpf.Map `ebpf:"events"`
-	Lost     *ebpf.Map `ebpf:"lost"`
-	Pendings *ebpf.Map `ebpf:"pendings"`
-	Scratch  *ebpf.Map `ebpf:"scratch"`
+	Config  *ebpf.Map `ebpf:"config"`
+	Events  *ebpf.Map `ebpf:"events"`
+	Lost    *ebpf.Map `ebpf:"lost"`
+	Scratch *ebpf.Map `ebpf:"scratch"`
 }
 
 func (m *sensorMaps) Close() error {
@@ -174,7 +169,6 @@ func (m *sensorMaps) Close() error {
 		m.Config,
 		m.Events,
 		m.Lost,
-		m.Pendings,
 		m.Scratch,
 	)
 }
@@ -183,6 +177,9 @@ func (m *sensorMaps) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorVariables struct {
+	ArgWord   *ebpf.Variable `ebpf:"arg_word"`
+	NrWord    *ebpf.Variable `ebpf:"nr_word"`
+	RegsWords *ebpf.Variable `ebpf:"regs_words"`
 }
 
 // sensorPrograms contains all programs after they have been loaded into the kernel.
@@ -191,7 +188,6 @@ type sensorVariables struct {
 type sensorPrograms struct {
 	ProcExec *ebpf.Program `ebpf:"proc_exec"`
 	ProcExit *ebpf.Program `ebpf:"proc_exit"`
-	SysEnter *ebpf.Program `ebpf:"sys_enter"`
 	SysExit  *ebpf.Program `ebpf:"sys_exit"`
 }
 
@@ -199,7 +195,6 @@ func (p *sensorPrograms) Close() error {
 	return _SensorClose(
 		p.ProcExec,
 		p.ProcExit,
-		p.SysEnter,
 		p.SysExit,
 	)
 }

@@ -42,6 +42,10 @@ enum {
 	BPF_F_NO_PREALLOC = 1,
 };
 
+struct bpf_raw_tracepoint_args {
+	__u64 args[0];
+};
+
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 typedef struct { unsigned int val; } kuid_t;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// eksguard runtime sensor: syscall tracepoints and one LSM-adjacent fentry hook feed one
-// ring buffer. The kernel side never waits: when the ring buffer is full the event is
+// eksguard runtime sensor: the raw syscall-exit tracepoint and the sched exec/exit
+// tracepoints feed one ring buffer. The kernel side never waits: when the ring buffer is full the event is
 // counted as lost and dropped. Which syscalls are traced, and which of their arguments
 // are paths or numbers, is a table user space fills (config), so this program knows no
 // syscall numbers and runs on any architecture.
@@ -62,16 +62,21 @@ struct hdr {
 	__u32 fflags;         /* the opened file's f_flags (F_RESOLVED) */
 };
 
+#define REGSMAX 48          /* 8-byte words of struct pt_regs read (arm64 needs 36) */
+
 struct ev {
 	struct hdr h;
 	char data[2 * STRMAX];
+	__u64 regs[REGSMAX];  /* the caller's registers at the syscall's exit; never emitted */
 };
 
-struct pending {
-	__s32 nr;
-	__u32 pad;
-	__u64 args[6];
-};
+/* Where the syscall number and arguments sit in struct pt_regs, as 8-byte word indexes:
+ * user space sets them for its architecture before loading (x86-64 below). At a syscall's
+ * exit the saved user registers still hold the arguments the call was made with, so no
+ * per-call state is kept between entry and exit. */
+volatile const __u32 regs_words = 16;   /* words to read: up to orig_ax */
+volatile const __u32 nr_word = 15;      /* orig_ax */
+volatile const __u32 arg_word[6] = {14, 13, 12, 7, 9, 8}; /* di si dx r10 r8 r9 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -86,22 +91,14 @@ struct {
 } config SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct pending);
-} pendings SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ev);
 } scratch SEC(".maps");
 
-/* Loss counters, per CPU: 0 ring buffer full, 1 pending table full. */
+/* Loss counters, per CPU: 0 ring buffer full. */
 #define L_RINGBUF 0
-#define L_PENDING 1
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 4);
@@ -116,20 +113,6 @@ static __always_inline void count_lost(__u32 what)
 		*n += 1;
 }
 
-struct sys_enter_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__u64 args[6];
-};
-
-struct sys_exit_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__s64 ret;
-};
-
 struct exec_ctx {
 	__u64 common;
 	__u32 filename_loc;
@@ -139,7 +122,8 @@ struct exec_ctx {
 
 static __always_inline void fill_hdr(struct hdr *h, __u8 type)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	/* A BTF pointer: the reads below are plain loads the kernel guards, not helper calls. */
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pt = bpf_get_current_pid_tgid();
 	h->magic = 0xEB;
 	h->type = type;
@@ -148,17 +132,19 @@ static __always_inline void fill_hdr(struct hdr *h, __u8 type)
 	h->cgroup = bpf_get_current_cgroup_id();
 	h->pid = pt >> 32;
 	h->tid = (__u32)pt;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = BPF_CORE_READ(task, cred, euid.val);
-	h->gid = BPF_CORE_READ(task, cred, egid.val);
+	h->ppid = task->real_parent->tgid;
+	const struct cred *cred = task->cred;
+	h->uid = cred->euid.val;
+	h->gid = cred->egid.val;
 	h->loginuid = (__u32)-1;
 	if (bpf_core_field_exists(task->loginuid))
-		h->loginuid = BPF_CORE_READ(task, loginuid.val);
+		h->loginuid = task->loginuid.val;
 	h->tty = 0;
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	struct tty_struct *tty = task->signal->tty;
 	if (tty) {
-		int major = BPF_CORE_READ(tty, driver, major);
-		int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		struct tty_driver *drv = tty->driver;
+		int major = drv->major;
+		int minor = drv->minor_start + tty->index;
 		/* new_encode_dev, as /proc/PID/stat's tty_nr */
 		h->tty = (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 	}
@@ -179,8 +165,8 @@ static __always_inline struct ev *get_scratch(void)
 static __always_inline int emit(struct ev *e)
 {
 	__u64 size = sizeof(struct hdr) + (__u64)e->h.len1 + (__u64)e->h.len2;
-	if (size > sizeof(struct ev))
-		size = sizeof(struct ev);
+	if (size > sizeof(struct hdr) + 2 * STRMAX)
+		size = sizeof(struct hdr) + 2 * STRMAX;
 	e->h.size = size;
 	/* Wake the reader only when a batch is waiting: a wakeup per record costs more than the
 	 * record. User space also polls every few milliseconds, so a quiet node is not delayed. */
@@ -206,37 +192,14 @@ static __always_inline __u16 read_user_str(struct ev *e, char *dst, __u64 ptr, _
 	return (__u16)(n - 1);
 }
 
-SEC("tracepoint/syscalls/sys_enter")
-int sys_enter(struct sys_enter_ctx *ctx)
+static __always_inline __u64 argn(struct ev *e, __u8 i)
 {
-	__u32 nr = ctx->nr;
-	if (nr >= MAXNR)
+	if (i >= 6)
 		return 0;
-	struct conf *c = bpf_map_lookup_elem(&config, &nr);
-	if (!c || !c->on)
+	__u32 w = arg_word[i];
+	if (w >= REGSMAX)
 		return 0;
-	struct pending p = {};
-	p.nr = ctx->nr;
-	/* Read the arguments through a helper: a direct read of all six would exceed the
-	 * record of a syscall with fewer, and the kernel refuses to attach such a program. */
-	bpf_probe_read_kernel(p.args, sizeof(p.args), (void *)ctx + 16);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&pendings, &tid, &p, BPF_ANY))
-		count_lost(L_PENDING);
-	return 0;
-}
-
-static __always_inline __u64 argn(struct pending *p, __u8 i)
-{
-	switch (i) {
-	case 0: return p->args[0];
-	case 1: return p->args[1];
-	case 2: return p->args[2];
-	case 3: return p->args[3];
-	case 4: return p->args[4];
-	case 5: return p->args[5];
-	}
-	return 0;
+	return e->regs[w];
 }
 
 #define MAXDEPTH 128        /* path components walked */
@@ -356,38 +319,41 @@ static __always_inline struct file *fd_file(long fd)
 	return f;
 }
 
-SEC("tracepoint/syscalls/sys_exit")
-int sys_exit(struct sys_exit_ctx *ctx)
+/* sys_exit runs at the exit of every syscall (the raw tracepoint: no per-syscall perf
+ * record is built) and keeps only those the table turns on. */
+SEC("raw_tracepoint/sys_exit")
+int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *pp = bpf_map_lookup_elem(&pendings, &tid);
-	if (!pp)
-		return 0;
-	struct pending p = *pp;
-	bpf_map_delete_elem(&pendings, &tid);
-	__u32 nr = p.nr;
+	void *regs = (void *)ctx->args[0];
+	__s64 ret = (__s64)ctx->args[1];
+	__u64 nrw = 0;
+	bpf_probe_read_kernel(&nrw, sizeof(nrw), regs + (nr_word & (REGSMAX - 1)) * 8);
+	__u32 nr = (__u32)nrw;
 	if (nr >= MAXNR)
 		return 0;
 	struct conf *c = bpf_map_lookup_elem(&config, &nr);
-	if (!c)
-		return 0;
-	if (c->flags & C_NO_EXIT_EVENT)
+	if (!c || !c->on || (c->flags & C_NO_EXIT_EVENT))
 		return 0;
 	struct ev *e = get_scratch();
 	if (!e)
 		return 0;
+	__u32 rw = regs_words;
+	if (rw > REGSMAX)
+		rw = REGSMAX;
+	if (bpf_probe_read_kernel(e->regs, rw * 8, regs))
+		return 0;
 	fill_hdr(&e->h, ET_SYSCALL);
-	e->h.nr = p.nr;
-	e->h.ret = ctx->ret;
+	e->h.nr = nr;
+	e->h.ret = ret;
 	if (c->n0 != NONE)
-		e->h.num[0] = argn(&p, c->n0);
+		e->h.num[0] = argn(e, c->n0);
 	if (c->n1 != NONE)
-		e->h.num[1] = argn(&p, c->n1);
+		e->h.num[1] = argn(e, c->n1);
 	if (c->n2 != NONE)
-		e->h.num[2] = argn(&p, c->n2);
+		e->h.num[2] = argn(e, c->n2);
 	__u32 len1 = 0;
-	if (c->open && ctx->ret >= 0) {
-		struct file *f = fd_file(ctx->ret);
+	if (c->open && ret >= 0) {
+		struct file *f = fd_file(ret);
 		long n = resolve(f);
 		if (n >= 0) {
 			len1 = n;
@@ -396,14 +362,14 @@ int sys_exit(struct sys_exit_ctx *ctx)
 		}
 	}
 	if (!(e->h.flags & F_RESOLVED) && c->p1 != NONE)
-		len1 = read_user_str(e, e->data, argn(&p, c->p1), F_TRUNC1, F_FAULT1);
+		len1 = read_user_str(e, e->data, argn(e, c->p1), F_TRUNC1, F_FAULT1);
 	e->h.len1 = len1;
 	__u32 off = len1 & (STRMAX - 1);
 	__u32 len2 = 0;
 	if (c->p2 != NONE) {
-		__u64 ptr = argn(&p, c->p2);
+		__u64 ptr = argn(e, c->p2);
 		if (c->flags & C_STR2_SOCKADDR) {
-			__u64 sl = c->n2 != NONE ? argn(&p, c->n2) : 0;
+			__u64 sl = c->n2 != NONE ? argn(e, c->n2) : 0;
 			/* accept passes a pointer to the length: read it after the call filled it */
 			if ((c->flags & C_SOCKLEN_PTR) && sl) {
 				__u32 l = 0;
@@ -431,11 +397,10 @@ int proc_exec(struct exec_ctx *ctx)
 	if (!e)
 		return 0;
 	fill_hdr(&e->h, ET_EXEC);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *pp = bpf_map_lookup_elem(&pendings, &tid);
-	if (pp)
-		e->h.nr = pp->nr;
-	/* the pending entry is removed by the exit of execve */
+	/* execve or execveat: the syscall number is still in the saved registers */
+	__u64 nrw = 0;
+	bpf_probe_read_kernel(&nrw, sizeof(nrw), (void *)bpf_task_pt_regs(bpf_get_current_task_btf()) + (nr_word & (REGSMAX - 1)) * 8);
+	e->h.nr = (__s32)nrw;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 len1 = 0;
 	long r = resolve(BPF_CORE_READ(task, mm, exe_file));
