@@ -65,11 +65,6 @@ func Open(opt Options) (*Sensor, error) {
 	if opt.RingBytes != 0 {
 		spec.Maps["events"].MaxEntries = opt.RingBytes
 	}
-	for name, v := range map[string]any{"regs_words": regsWords, "nr_word": nrWord, "arg_word": argWords} {
-		if err := spec.Variables[name].Set(v); err != nil {
-			return nil, fmt.Errorf("setting %s: %w", name, err)
-		}
-	}
 	s := &Sensor{}
 	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
 		var ve *ebpf.VerifierError

@@ -29,7 +29,6 @@ type sensorEv struct {
 	_    structs.HostLayout
 	H    sensorHdr
 	Data [8192]int8
-	Regs [48]uint64
 }
 
 type sensorHdr struct {
@@ -67,9 +66,6 @@ const (
 	sensorProgProcExec = "proc_exec"
 	sensorProgProcExit = "proc_exit"
 	sensorProgSysExit  = "sys_exit"
-	sensorVarArgWord   = "arg_word"
-	sensorVarNrWord    = "nr_word"
-	sensorVarRegsWords = "regs_words"
 )
 
 // loadSensor returns the embedded CollectionSpec for sensor.
@@ -133,9 +129,6 @@ type sensorMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorVariableSpecs struct {
-	ArgWord   *ebpf.VariableSpec `ebpf:"arg_word"`
-	NrWord    *ebpf.VariableSpec `ebpf:"nr_word"`
-	RegsWords *ebpf.VariableSpec `ebpf:"regs_words"`
 }
 
 // sensorObjects contains all objects after they have been loaded into the kernel.
@@ -177,9 +170,6 @@ func (m *sensorMaps) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorVariables struct {
-	ArgWord   *ebpf.Variable `ebpf:"arg_word"`
-	NrWord    *ebpf.Variable `ebpf:"nr_word"`
-	RegsWords *ebpf.Variable `ebpf:"regs_words"`
 }
 
 // sensorPrograms contains all programs after they have been loaded into the kernel.

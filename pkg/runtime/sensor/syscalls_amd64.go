@@ -15,11 +15,3 @@ var numbers = map[string]int{
 	"setreuid": unix.SYS_SETREUID, "setregid": unix.SYS_SETREGID, "setresuid": unix.SYS_SETRESUID, "setresgid": unix.SYS_SETRESGID,
 	"memfd_create": unix.SYS_MEMFD_CREATE, "init_module": unix.SYS_INIT_MODULE, "finit_module": unix.SYS_FINIT_MODULE,
 }
-
-// Where struct pt_regs keeps the syscall number and arguments, in 8-byte words: orig_ax,
-// then di, si, dx, r10, r8, r9.
-var (
-	regsWords uint32 = 16
-	nrWord    uint32 = 15
-	argWords         = [6]uint32{14, 13, 12, 7, 9, 8}
-)

@@ -15,11 +15,3 @@ var numbers = map[string]int{
 	"setreuid": unix.SYS_SETREUID, "setregid": unix.SYS_SETREGID, "setresuid": unix.SYS_SETRESUID, "setresgid": unix.SYS_SETRESGID,
 	"memfd_create": unix.SYS_MEMFD_CREATE, "init_module": unix.SYS_INIT_MODULE, "finit_module": unix.SYS_FINIT_MODULE,
 }
-
-// Where struct pt_regs keeps the syscall number and arguments, in 8-byte words: syscallno
-// (the low half of word 35), orig_x0 (x0 is the return value by the exit), then x1..x5.
-var (
-	regsWords uint32 = 36
-	nrWord    uint32 = 35
-	argWords         = [6]uint32{34, 1, 2, 3, 4, 5}
-)

@@ -131,6 +131,18 @@ struct file {
 	unsigned int f_mode;
 };
 
+/* The saved user registers, of either architecture: CO-RE keeps the flavour whose fields the
+ * running kernel has. */
+struct pt_regs___x86 {
+	unsigned long r10, r9, r8, dx, si, di, orig_ax;
+};
+
+struct pt_regs___arm64 {
+	__u64 regs[31];
+	__u64 orig_x0;
+	__s32 syscallno;
+};
+
 #pragma clang attribute pop
 
 #endif

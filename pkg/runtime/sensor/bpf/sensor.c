@@ -11,6 +11,11 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* bpf_rdonly_cast makes a kernel address a typed pointer whose fields are read with plain
+ * loads the kernel guards (as for bpf_get_current_task_btf), instead of a helper call each. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KCAST(type, p) ((type *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(type)))
+
 #define STRMAX 4096           /* one string of an event: a path, a command line */
 #define MAXNR 1024            /* syscall numbers the config table covers */
 #define SOCKMAX 128           /* sockaddr bytes kept */
@@ -62,21 +67,11 @@ struct hdr {
 	__u32 fflags;         /* the opened file's f_flags (F_RESOLVED) */
 };
 
-#define REGSMAX 48          /* 8-byte words of struct pt_regs read (arm64 needs 36) */
-
 struct ev {
 	struct hdr h;
 	char data[2 * STRMAX];
-	__u64 regs[REGSMAX];  /* the caller's registers at the syscall's exit; never emitted */
 };
 
-/* Where the syscall number and arguments sit in struct pt_regs, as 8-byte word indexes:
- * user space sets them for its architecture before loading (x86-64 below). At a syscall's
- * exit the saved user registers still hold the arguments the call was made with, so no
- * per-call state is kept between entry and exit. */
-volatile const __u32 regs_words = 16;   /* words to read: up to orig_ax */
-volatile const __u32 nr_word = 15;      /* orig_ax */
-volatile const __u32 arg_word[6] = {14, 13, 12, 7, 9, 8}; /* di si dx r10 r8 r9 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -165,8 +160,8 @@ static __always_inline struct ev *get_scratch(void)
 static __always_inline int emit(struct ev *e)
 {
 	__u64 size = sizeof(struct hdr) + (__u64)e->h.len1 + (__u64)e->h.len2;
-	if (size > sizeof(struct hdr) + 2 * STRMAX)
-		size = sizeof(struct hdr) + 2 * STRMAX;
+	if (size > sizeof(struct ev))
+		size = sizeof(struct ev);
 	e->h.size = size;
 	/* Wake the reader only when a batch is waiting: a wakeup per record costs more than the
 	 * record. User space also polls every few milliseconds, so a quiet node is not delayed. */
@@ -192,33 +187,64 @@ static __always_inline __u16 read_user_str(struct ev *e, char *dst, __u64 ptr, _
 	return (__u16)(n - 1);
 }
 
-static __always_inline __u64 argn(struct ev *e, __u8 i)
+/* A syscall's number and arguments, read from the saved user registers at its exit: they
+ * still hold what the call was made with, so nothing is kept between entry and exit. */
+struct sysargs {
+	__s64 nr;
+	__u64 a[6];
+};
+
+static __always_inline void read_regs(void *regs, struct sysargs *s, bool args)
 {
-	if (i >= 6)
-		return 0;
-	__u32 w = arg_word[i];
-	if (w >= REGSMAX)
-		return 0;
-	return e->regs[w];
+	if (bpf_core_type_exists(struct pt_regs___x86) && bpf_core_field_exists(struct pt_regs___x86, orig_ax)) {
+		struct pt_regs___x86 *r = KCAST(struct pt_regs___x86, regs);
+		s->nr = r->orig_ax;
+		if (!args)
+			return;
+		s->a[0] = r->di;
+		s->a[1] = r->si;
+		s->a[2] = r->dx;
+		s->a[3] = r->r10;
+		s->a[4] = r->r8;
+		s->a[5] = r->r9;
+	} else {
+		/* arm64: x0 holds the return value by now; orig_x0 the first argument */
+		struct pt_regs___arm64 *r = KCAST(struct pt_regs___arm64, regs);
+		s->nr = r->syscallno;
+		if (!args)
+			return;
+		s->a[0] = r->orig_x0;
+		s->a[1] = r->regs[1];
+		s->a[2] = r->regs[2];
+		s->a[3] = r->regs[3];
+		s->a[4] = r->regs[4];
+		s->a[5] = r->regs[5];
+	}
+}
+
+static __always_inline __u64 argn(struct sysargs *a, __u8 i)
+{
+	switch (i) {
+	case 0: return a->a[0];
+	case 1: return a->a[1];
+	case 2: return a->a[2];
+	case 3: return a->a[3];
+	case 4: return a->a[4];
+	case 5: return a->a[5];
+	}
+	return 0;
 }
 
 #define MAXDEPTH 128        /* path components walked */
 
-/* The walk's state. Field offsets are relocated in the calling program and carried here:
- * the loop callback reads kernel memory at plain offsets. */
+/* The walk's state; the loop callback makes typed pointers of the addresses again. */
 struct walk {
 	__u64 d, root_d, vm, root_m, m;
 	__u32 off;
 	__u32 done;
-	__u32 o_mnt_root, o_mnt_parent, o_mountpoint, o_mount_mnt, o_d_parent, o_d_name;
+	__u32 mnt_off;
+	__u32 pad;
 };
-
-static __always_inline __u64 kptr(__u64 base, __u32 off)
-{
-	__u64 v = 0;
-	bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + off));
-	return v;
-}
 
 /* walk_step goes one path component up; it returns 1 to stop. Components are written to
  * the scratch event's data, leaf first, each followed by '/'. */
@@ -231,40 +257,38 @@ static long walk_step(__u64 i, struct walk *w)
 		w->done = 1;
 		return 1;
 	}
-	if (w->d == kptr(w->vm, w->o_mnt_root)) {
-		__u64 parent = kptr(w->m, w->o_mnt_parent);
+	struct dentry *d = KCAST(struct dentry, w->d);
+	struct vfsmount *vm = KCAST(struct vfsmount, w->vm);
+	if (d == vm->mnt_root) {
+		struct mount *m = KCAST(struct mount, w->m);
+		__u64 parent = (__u64)m->mnt_parent;
 		if (parent == w->m || !parent) {
 			w->done = 1; /* the top of a mount tree the root is not in */
 			return 1;
 		}
-		w->d = kptr(w->m, w->o_mountpoint);
+		w->d = (__u64)m->mnt_mountpoint;
 		w->m = parent;
-		w->vm = parent + w->o_mount_mnt;
+		w->vm = parent + w->mnt_off;
 		return 0;
 	}
-	__u64 parent = kptr(w->d, w->o_d_parent);
+	__u64 parent = (__u64)d->d_parent;
 	__u32 off = w->off;
+	if (off >= STRMAX - 256)
+		return 1;
+	long n = bpf_probe_read_kernel_str(&e->data[off], 256, d->d_name.name);
 	if (parent == w->d || !parent) {
 		/* A disconnected dentry (a memfd, an unlinked pseudo file): its own name is all
 		 * the path there is ("memfd:NAME"). */
-		if (off < STRMAX - 256) {
-			__u64 pname = kptr(w->d, w->o_d_name);
-			long n = bpf_probe_read_kernel_str(&e->data[off], 256, (void *)pname);
-			if (n > 1) {
-				off += n - 1;
-				if (off < STRMAX) {
-					e->data[off] = '/';
-					w->off = off + 1;
-				}
+		if (n > 1) {
+			off += n - 1;
+			if (off < STRMAX) {
+				e->data[off] = '/';
+				w->off = off + 1;
 			}
 		}
 		w->done = 1;
 		return 1;
 	}
-	if (off >= STRMAX - 256)
-		return 1;
-	__u64 name = kptr(w->d, w->o_d_name);
-	long n = bpf_probe_read_kernel_str(&e->data[off], 256, (void *)name);
 	if (n <= 1)
 		return 1;
 	off += n - 1;
@@ -280,23 +304,18 @@ static long walk_step(__u64 i, struct walk *w)
  * scratch event's string 1 (components leaf first) and returns its length, or -1 when the
  * walk did not reach the root. Symbolic links, "..", /proc/self/root and bind mounts are
  * already followed: this is the file that was opened, not the name that was asked for. */
-static __always_inline long resolve(struct file *file)
+static __always_inline long resolve(struct ev *e, struct file *file)
 {
 	if (!file)
 		return -1;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct walk w = {};
-	w.o_mnt_root = bpf_core_field_offset(struct vfsmount, mnt_root);
-	w.o_mnt_parent = bpf_core_field_offset(struct mount, mnt_parent);
-	w.o_mountpoint = bpf_core_field_offset(struct mount, mnt_mountpoint);
-	w.o_mount_mnt = bpf_core_field_offset(struct mount, mnt);
-	w.o_d_parent = bpf_core_field_offset(struct dentry, d_parent);
-	w.o_d_name = bpf_core_field_offset(struct dentry, d_name) + bpf_core_field_offset(struct qstr, name);
-	w.root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	w.root_m = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	w.d = (__u64)BPF_CORE_READ(file, f_path.dentry);
-	w.vm = (__u64)BPF_CORE_READ(file, f_path.mnt);
-	w.m = w.vm - w.o_mount_mnt;
+	w.mnt_off = bpf_core_field_offset(struct mount, mnt);
+	w.root_d = (__u64)task->fs->root.dentry;
+	w.root_m = (__u64)task->fs->root.mnt;
+	w.d = (__u64)file->f_path.dentry;
+	w.vm = (__u64)file->f_path.mnt;
+	w.m = w.vm - w.mnt_off;
 	bpf_loop(MAXDEPTH, walk_step, &w, 0);
 	if (!w.done)
 		return -1;
@@ -308,15 +327,15 @@ static __always_inline struct file *fd_file(long fd)
 {
 	if (fd < 0)
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned long)fd >= max)
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	if ((unsigned long)fd >= fdt->max_fds)
 		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	if (!f)
+		return 0;
+	return KCAST(struct file, f);
 }
 
 /* sys_exit runs at the exit of every syscall (the raw tracepoint: no per-syscall perf
@@ -326,9 +345,9 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	void *regs = (void *)ctx->args[0];
 	__s64 ret = (__s64)ctx->args[1];
-	__u64 nrw = 0;
-	bpf_probe_read_kernel(&nrw, sizeof(nrw), regs + (nr_word & (REGSMAX - 1)) * 8);
-	__u32 nr = (__u32)nrw;
+	struct sysargs a;
+	read_regs(regs, &a, false);
+	__u32 nr = (__u32)a.nr;
 	if (nr >= MAXNR)
 		return 0;
 	struct conf *c = bpf_map_lookup_elem(&config, &nr);
@@ -337,39 +356,35 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct ev *e = get_scratch();
 	if (!e)
 		return 0;
-	__u32 rw = regs_words;
-	if (rw > REGSMAX)
-		rw = REGSMAX;
-	if (bpf_probe_read_kernel(e->regs, rw * 8, regs))
-		return 0;
+	read_regs(regs, &a, true);
 	fill_hdr(&e->h, ET_SYSCALL);
 	e->h.nr = nr;
 	e->h.ret = ret;
 	if (c->n0 != NONE)
-		e->h.num[0] = argn(e, c->n0);
+		e->h.num[0] = argn(&a, c->n0);
 	if (c->n1 != NONE)
-		e->h.num[1] = argn(e, c->n1);
+		e->h.num[1] = argn(&a, c->n1);
 	if (c->n2 != NONE)
-		e->h.num[2] = argn(e, c->n2);
+		e->h.num[2] = argn(&a, c->n2);
 	__u32 len1 = 0;
 	if (c->open && ret >= 0) {
 		struct file *f = fd_file(ret);
-		long n = resolve(f);
+		long n = resolve(e, f);
 		if (n >= 0) {
 			len1 = n;
 			e->h.flags |= F_RESOLVED;
-			e->h.fflags = BPF_CORE_READ(f, f_flags);
+			e->h.fflags = f->f_flags;
 		}
 	}
 	if (!(e->h.flags & F_RESOLVED) && c->p1 != NONE)
-		len1 = read_user_str(e, e->data, argn(e, c->p1), F_TRUNC1, F_FAULT1);
+		len1 = read_user_str(e, e->data, argn(&a, c->p1), F_TRUNC1, F_FAULT1);
 	e->h.len1 = len1;
 	__u32 off = len1 & (STRMAX - 1);
 	__u32 len2 = 0;
 	if (c->p2 != NONE) {
-		__u64 ptr = argn(e, c->p2);
+		__u64 ptr = argn(&a, c->p2);
 		if (c->flags & C_STR2_SOCKADDR) {
-			__u64 sl = c->n2 != NONE ? argn(e, c->n2) : 0;
+			__u64 sl = c->n2 != NONE ? argn(&a, c->n2) : 0;
 			/* accept passes a pointer to the length: read it after the call filled it */
 			if ((c->flags & C_SOCKLEN_PTR) && sl) {
 				__u32 l = 0;
@@ -398,12 +413,13 @@ int proc_exec(struct exec_ctx *ctx)
 		return 0;
 	fill_hdr(&e->h, ET_EXEC);
 	/* execve or execveat: the syscall number is still in the saved registers */
-	__u64 nrw = 0;
-	bpf_probe_read_kernel(&nrw, sizeof(nrw), (void *)bpf_task_pt_regs(bpf_get_current_task_btf()) + (nr_word & (REGSMAX - 1)) * 8);
-	e->h.nr = (__s32)nrw;
+	struct sysargs a;
+	read_regs((void *)bpf_task_pt_regs(bpf_get_current_task_btf()), &a, false);
+	e->h.nr = (__s32)a.nr;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 len1 = 0;
-	long r = resolve(BPF_CORE_READ(task, mm, exe_file));
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	long r = resolve(e, exe ? KCAST(struct file, exe) : 0);
 	if (r >= 0) {
 		len1 = r;
 		e->h.flags |= F_RESOLVED;
