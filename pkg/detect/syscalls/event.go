@@ -5,6 +5,7 @@
 package syscalls
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/eksguard/eksguard/pkg/finding"
@@ -128,6 +129,26 @@ type Event struct {
 	Request         uint64 // ptrace request
 	Hostname        string
 	IsTruncatedArgs bool
+
+	// Caps are the thread's effective capabilities (bit N: capability N) when HasCaps.
+	Caps    uint64
+	HasCaps bool
+	// Socket is the kernel's socket of the call (connect, accept, socket, dup of a socket)
+	// when HasSocket.
+	Socket    Socket
+	HasSocket bool
+	// Domain is socket's domain argument (AF_*) when HasDomain.
+	Domain    uint64
+	HasDomain bool
+}
+
+// Socket is what the kernel says of a socket: family (AF_*), protocol (IPPROTO_*), type
+// (SOCK_*), local and remote address and port.
+type Socket struct {
+	Family       uint16
+	Proto, Type  uint8
+	LPort, RPort uint16
+	LAddr, RAddr netip.Addr
 }
 
 // Num implements detect.Event.

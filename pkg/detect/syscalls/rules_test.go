@@ -1,8 +1,11 @@
 package syscalls
 
 import (
+	"net/netip"
 	"os"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/detect"
@@ -49,5 +52,53 @@ func TestUpstreamRulesLoadUnchanged(t *testing.T) {
 	t.Logf("%d of %d rules active", len(rs.Rules), len(rs.Rules)+len(rs.Inactive))
 	for _, in := range rs.Inactive {
 		t.Logf("inactive: %s: %s", in.Name, in.Reason)
+	}
+}
+
+// The rules the socket and capability fields activate fire on their events, and not on the
+// near misses (a host process; the capability missing; a UNIX socket).
+func TestSocketAndCapabilityRules(t *testing.T) {
+	rs := loadUpstream(t, "falco_rules.yaml")
+	byName := map[string]*detect.Rule{}
+	for _, r := range rs.Rules {
+		byName[r.Name] = r
+	}
+	ctr := &Container{ID: "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899", Image: "registry:5000/nginx:1.27"}
+	sh := &Process{Pid: 20, Name: "sh", Args: []string{"sh"}, Container: ctr}
+	host := &Process{Pid: 21, Name: "sh", Args: []string{"sh"}}
+	root := uint64(1)<<21 | 1<<1 | 1<<16 // CAP_SYS_ADMIN, CAP_DAC_OVERRIDE, CAP_SYS_MODULE
+	tcp := Socket{Family: unix.AF_INET, Proto: unix.IPPROTO_TCP, Type: unix.SOCK_STREAM, LPort: 40000, RPort: 4444,
+		LAddr: netip.MustParseAddr("10.0.0.5"), RAddr: netip.MustParseAddr("203.0.113.9")}
+	for _, c := range []struct {
+		rule string
+		ev   *Event
+		want bool
+	}{
+		{"Packet socket created in container", &Event{Type: "socket", Res: 3, FD: 3, Proc: sh, Domain: unix.AF_PACKET, HasDomain: true,
+			HasSocket: true, Socket: Socket{Family: unix.AF_PACKET, Type: unix.SOCK_RAW}}, true},
+		{"Packet socket created in container", &Event{Type: "socket", Res: 3, FD: 3, Proc: host, Domain: unix.AF_PACKET, HasDomain: true}, false},
+		{"Packet socket created in container", &Event{Type: "socket", Res: 3, FD: 3, Proc: sh, Domain: unix.AF_INET, HasDomain: true}, false},
+		{"Redirect STDOUT/STDIN to Network Connection in Container", &Event{Type: "dup2", Res: 1, FD: 1, Proc: sh, HasSocket: true, Socket: tcp}, true},
+		{"Redirect STDOUT/STDIN to Network Connection in Container", &Event{Type: "dup2", Res: 1, FD: 1, Proc: sh, HasSocket: true,
+			Socket: Socket{Family: unix.AF_UNIX}}, false},
+		{"Redirect STDOUT/STDIN to Network Connection in Container", &Event{Type: "dup2", Res: 7, FD: 7, Proc: sh, HasSocket: true, Socket: tcp}, false},
+		{"Linux Kernel Module Injection Detected", &Event{Type: "finit_module", Proc: sh, Caps: root, HasCaps: true}, true},
+		{"Linux Kernel Module Injection Detected", &Event{Type: "finit_module", Proc: sh, Caps: 1 << 21, HasCaps: true}, false},
+		{"Detect release_agent File Container Escapes", &Event{Type: "openat", Res: 3, FD: 3, Proc: sh, Path: "/sys/fs/cgroup/x/release_agent",
+			Flags: unix.O_WRONLY, HasFlags: true, Caps: root, HasCaps: true}, true},
+		{"Detect release_agent File Container Escapes", &Event{Type: "openat", Res: 3, FD: 3, Proc: sh, Path: "/sys/fs/cgroup/x/release_agent",
+			Flags: unix.O_WRONLY, HasFlags: true, Caps: 1 << 1, HasCaps: true}, false},
+	} {
+		r := byName[c.rule]
+		if r == nil {
+			t.Fatalf("rule %q is not active", c.rule)
+		}
+		c.ev.UIDArg, c.ev.GIDArg, c.ev.Number = -1, -1, 1
+		if got := r.Match(c.ev); got != c.want {
+			t.Errorf("%s on %s: %v, want %v", c.rule, c.ev.Type, got, c.want)
+		}
+	}
+	if got := capNames(1<<21 | 1); got != "CAP_CHOWN CAP_SYS_ADMIN" {
+		t.Errorf("capNames: %q", got)
 	}
 }

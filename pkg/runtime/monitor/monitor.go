@@ -5,6 +5,7 @@ package monitor
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -57,7 +58,11 @@ func (m *Monitor) Handle(raw []byte) error {
 		wall = m.WallNs(r.BootNs)
 	}
 	e := &m.ev
-	*e = syscalls.Event{Time: wall, Hostname: m.Hostname, FD: -1, UIDArg: -1, GIDArg: -1}
+	*e = syscalls.Event{Time: wall, Hostname: m.Hostname, FD: -1, UIDArg: -1, GIDArg: -1, Caps: r.CapEff, HasCaps: true}
+	if r.Flags&sensor.FlagSock != 0 {
+		e.HasSocket = true
+		e.Socket = sockFrom(&r.Sock)
+	}
 	switch r.Kind {
 	case sensor.KindExit:
 		m.Table.Exit(r.Pid)
@@ -104,6 +109,18 @@ func (m *Monitor) Handle(raw []byte) error {
 		m.OnEvent(e)
 	}
 	return nil
+}
+
+// sockFrom converts the kernel's socket fields.
+func sockFrom(s *sensor.Sock) syscalls.Socket {
+	out := syscalls.Socket{Family: s.Family, Proto: s.Proto, Type: s.Type, LPort: s.LPort, RPort: s.RPort}
+	switch s.Family {
+	case unix.AF_INET:
+		out.LAddr, out.RAddr = netip.AddrFrom4([4]byte(s.LAddr[:4])), netip.AddrFrom4([4]byte(s.RAddr[:4]))
+	case unix.AF_INET6:
+		out.LAddr, out.RAddr = netip.AddrFrom16(s.LAddr).Unmap(), netip.AddrFrom16(s.RAddr).Unmap()
+	}
+	return out
 }
 
 func dirfd(v uint64) int64 { return int64(int32(uint32(v))) }
@@ -179,6 +196,15 @@ func (m *Monitor) fill(e *syscalls.Event, name string, r *sensor.Record) {
 			e.FD = r.Ret
 		}
 		e.Sockaddr = r.Str2
+	case "socket":
+		if r.Ret >= 0 {
+			e.FD = r.Ret
+		}
+		e.Domain, e.HasDomain = r.Num[0], true
+	case "dup", "dup2", "dup3":
+		if r.Ret >= 0 {
+			e.FD = r.Ret
+		}
 	case "ptrace":
 		e.Request = r.Num[0]
 	case "setuid":

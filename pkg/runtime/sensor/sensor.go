@@ -94,7 +94,7 @@ func Open(opt Options) (*Sensor, error) {
 			s.Notes = append(s.Notes, fmt.Sprintf("syscall %s (%d) is beyond the table", sc.Name, nr))
 			continue
 		}
-		c := sensorConf{On: 1, Flags: sc.Flags, P1: sc.P1, P2: sc.P2, N0: sc.N[0], N1: sc.N[1], N2: sc.N[2]}
+		c := sensorConf{On: 1, Flags: sc.Flags, P1: sc.P1, P2: sc.P2, N0: sc.N[0], N1: sc.N[1], N2: sc.N[2], Sockfd: sc.Sock}
 		if sc.Open {
 			c.Open = 1
 		}

@@ -14,15 +14,16 @@ import (
 )
 
 type sensorConf struct {
-	_     structs.HostLayout
-	On    uint8
-	Flags uint8
-	P1    uint8
-	P2    uint8
-	N0    uint8
-	N1    uint8
-	N2    uint8
-	Open  uint8
+	_      structs.HostLayout
+	On     uint8
+	Flags  uint8
+	P1     uint8
+	P2     uint8
+	N0     uint8
+	N1     uint8
+	N2     uint8
+	Open   uint8
+	Sockfd uint8
 }
 
 type sensorEv struct {
@@ -53,6 +54,14 @@ type sensorHdr struct {
 	Len1     uint16
 	Len2     uint16
 	Fflags   uint32
+	CapEff   uint64
+	SkFamily uint16
+	SkProto  uint8
+	SkType   uint8
+	SkLport  uint16
+	SkRport  uint16
+	SkLaddr  [16]uint8
+	SkRaddr  [16]uint8
 }
 
 // Names of all BPF objects in the ELF.

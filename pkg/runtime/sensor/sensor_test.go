@@ -2,6 +2,7 @@ package sensor
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/eksguard/eksguard/internal/testenv"
 )
@@ -153,4 +156,61 @@ func TestSensorExecNumber(t *testing.T) {
 		}
 	}
 	t.Fatal("no exec of true seen")
+}
+
+// Sockets as the kernel has them: a TCP connect and a dup of its fd carry the family,
+// protocol and both ends; socket(AF_PACKET) its domain; every record the effective
+// capabilities (this test runs as root: CAP_SYS_ADMIN is among them).
+func TestSensorSocketsAndCaps(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	var local int
+	recs := collectWith(t, []string{"connect", "dup", "socket"}, func() {
+		c, err := net.Dial("tcp4", ln.Addr().String())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		local = c.LocalAddr().(*net.TCPAddr).Port
+		f, _ := c.(*net.TCPConn).File()
+		if nfd, err := unix.Dup(int(f.Fd())); err == nil {
+			unix.Close(nfd)
+		}
+		f.Close()
+		if fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0); err == nil {
+			unix.Close(fd)
+		} else {
+			t.Logf("AF_PACKET socket: %v", err)
+		}
+	})
+	var conn, dup, packet bool
+	for _, r := range recs {
+		if r.Kind != KindSyscall || r.Pid != uint32(os.Getpid()) {
+			continue
+		}
+		if r.CapEff&(1<<21) == 0 { // CAP_SYS_ADMIN
+			t.Errorf("%s record without CAP_SYS_ADMIN in %#x", Lookup(r.Nr).Name, r.CapEff)
+		}
+		s := r.Sock
+		tcp := r.Flags&FlagSock != 0 && s.Family == unix.AF_INET && s.Proto == unix.IPPROTO_TCP &&
+			int(s.LPort) == local && int(s.RPort) == port && [4]byte(s.RAddr[:4]) == [4]byte{127, 0, 0, 1}
+		switch Lookup(r.Nr).Name {
+		case "connect":
+			conn = conn || tcp
+		case "dup":
+			dup = dup || tcp
+		case "socket":
+			if r.Num[0] == unix.AF_PACKET && r.Ret >= 0 {
+				packet = r.Flags&FlagSock != 0 && s.Family == unix.AF_PACKET && s.Type == unix.SOCK_RAW
+			}
+		}
+	}
+	if !conn || !dup || !packet {
+		t.Fatalf("connect with its socket %v, dup of it %v, AF_PACKET socket %v (local port %d, server %d)", conn, dup, packet, local, port)
+	}
 }

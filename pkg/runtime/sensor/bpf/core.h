@@ -50,10 +50,40 @@ struct bpf_raw_tracepoint_args {
 
 typedef struct { unsigned int val; } kuid_t;
 typedef struct { unsigned int val; } kgid_t;
+typedef struct { __u64 val; } kernel_cap_t;
 
 struct cred {
 	kuid_t euid;
 	kgid_t egid;
+	kernel_cap_t cap_effective; /* 64 bits; only its offset is relocated */
+};
+
+struct in6_addr {
+	__u8 s6_addr[16];
+};
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	__u16 sk_protocol;
+};
+
+struct socket {
+	short type;
+	struct sock *sk;
+};
+
+struct inode {
+	unsigned short i_mode;
 };
 
 struct tty_driver {
@@ -127,8 +157,10 @@ struct fs_struct {
 
 struct file {
 	struct path f_path;
+	struct inode *f_inode;
 	unsigned int f_flags;
 	unsigned int f_mode;
+	void *private_data;
 };
 
 /* The saved user registers, of either architecture: CO-RE keeps the flavour whose fields the

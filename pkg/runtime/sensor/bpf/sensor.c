@@ -27,6 +27,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define F_RESOLVED 4          /* string 1 is the kernel's resolved path of the opened file or executable */
 #define F_FAULT1 8            /* string 1 could not be read from user memory */
 #define F_FAULT2 16           /* string 2 could not be read */
+#define F_SOCK 32             /* the sk_* fields describe the call's socket */
 /* With F_RESOLVED, string 1 holds the components leaf first, each followed by '/'. */
 
 /* Config flags. */
@@ -47,7 +48,10 @@ struct conf {
 	__u8 p1, p2;          /* argument index of string 1 and 2, or NONE */
 	__u8 n0, n1, n2;      /* argument index of numbers 0..2, or NONE */
 	__u8 open;            /* 1 when the syscall opens a file (resolved path wanted) */
+	__u8 sockfd;          /* the socket's fd: argument index, SOCK_RET the return value, or NONE */
 };
+
+#define SOCK_RET 6
 
 struct hdr {
 	__u8 magic;           /* 0xEB */
@@ -65,6 +69,14 @@ struct hdr {
 	char comm[16];
 	__u16 len1, len2;     /* string lengths without NUL */
 	__u32 fflags;         /* the opened file's f_flags (F_RESOLVED) */
+	__u64 cap_eff;        /* the task's effective capabilities */
+	__u16 sk_family;      /* F_SOCK: the socket's family, */
+	__u8 sk_proto;        /* protocol (IPPROTO_*), */
+	__u8 sk_type;         /* type (SOCK_*), */
+	__u16 sk_lport;       /* local port, */
+	__u16 sk_rport;       /* remote port (host order), */
+	__u8 sk_laddr[16];    /* local and remote address (IPv4 in the first 4 bytes) */
+	__u8 sk_raddr[16];
 };
 
 struct ev {
@@ -131,6 +143,8 @@ static __always_inline void fill_hdr(struct hdr *h, __u8 type)
 	const struct cred *cred = task->cred;
 	h->uid = cred->euid.val;
 	h->gid = cred->egid.val;
+	h->cap_eff = 0;
+	bpf_probe_read_kernel(&h->cap_eff, sizeof(h->cap_eff), &cred->cap_effective);
 	h->loginuid = (__u32)-1;
 	if (bpf_core_field_exists(task->loginuid))
 		h->loginuid = task->loginuid.val;
@@ -338,6 +352,40 @@ static __always_inline struct file *fd_file(long fd)
 	return KCAST(struct file, f);
 }
 
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define AF_INET 2
+#define AF_INET6 10
+
+/* read_sock fills the socket fields of the header when fd is a socket. */
+static __always_inline void read_sock(struct hdr *h, long fd)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return;
+	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return;
+	struct socket *sock = KCAST(struct socket, f->private_data);
+	struct sock *sk = sock->sk;
+	if (!sk)
+		return;
+	h->flags |= F_SOCK;
+	h->sk_type = sock->type;
+	h->sk_family = sk->__sk_common.skc_family;
+	h->sk_proto = sk->sk_protocol;
+	h->sk_lport = sk->__sk_common.skc_num;
+	h->sk_rport = __builtin_bswap16(sk->__sk_common.skc_dport);
+	__builtin_memset(h->sk_laddr, 0, sizeof(h->sk_laddr));
+	__builtin_memset(h->sk_raddr, 0, sizeof(h->sk_raddr));
+	if (h->sk_family == AF_INET) {
+		bpf_probe_read_kernel(h->sk_laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_probe_read_kernel(h->sk_raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (h->sk_family == AF_INET6) {
+		bpf_probe_read_kernel(h->sk_laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_probe_read_kernel(h->sk_raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
 /* sys_exit runs at the exit of every syscall (the raw tracepoint: no per-syscall perf
  * record is built) and keeps only those the table turns on. */
 SEC("raw_tracepoint/sys_exit")
@@ -366,6 +414,11 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		e->h.num[1] = argn(&a, c->n1);
 	if (c->n2 != NONE)
 		e->h.num[2] = argn(&a, c->n2);
+	if (c->sockfd != NONE) {
+		long fd = c->sockfd == SOCK_RET ? ret : (long)(int)argn(&a, c->sockfd);
+		if (fd >= 0)
+			read_sock(&e->h, fd);
+	}
 	__u32 len1 = 0;
 	if (c->open && ret >= 0) {
 		struct file *f = fd_file(ret);
