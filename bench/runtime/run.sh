@@ -78,6 +78,7 @@ echo "workload with the sensor ($RUNS runs)"
 workload sensor
 METRICS=$(sed -n 's/.*metrics on \(http[^ ]*\).*/\1/p' "$ERR" | head -1)
 metric() { curl -s "$METRICS" | awk -v m="$1" '$1 == m {print $2}'; }
+EVENTS_WORK=$(metric eksguard_runtime_events_total) # the workload's (and the machine's) events
 # Offered load: failed opens (each one an event) from several threads, as fast as they go,
 # while the sensor shares the same CPUs. Handled and lost are read from the sensor's metrics
 # before and after (the loss counters are read each second, hence the pause).
@@ -116,15 +117,15 @@ LOST=$(echo "$SUMMARY" | sed -E 's/.*lost ([0-9]+).*/\1/')
 TOTAL_S=$(awk '{s+=$1+$2} END {print s}' "$CACHE/sensor.times")
 
 awk -v bo="$B_OPEN" -v be="$B_EXEC" -v so="$S_OPEN" -v se="$S_EXEC" -v ev="$EVENTS" -v lost="$LOST" \
-	-v su="$SU" -v ss="$SS" -v rss="$RSS" -v tot="$TOTAL_S" -v opens="$OPENS" -v execs="$EXECS" -v runs="$RUNS" -v bsys="$B_SYS" -v ssys="$S_SYS" -v idleanon="$IDLE_ANON" -v anon="$(cat "$CACHE/anon.peak" 2>/dev/null || echo 0)" 'BEGIN {
+	-v evw="$EVENTS_WORK" -v su="$SU" -v ss="$SS" -v rss="$RSS" -v tot="$TOTAL_S" -v opens="$OPENS" -v execs="$EXECS" -v runs="$RUNS" -v bsys="$B_SYS" -v ssys="$S_SYS" -v idleanon="$IDLE_ANON" -v anon="$(cat "$CACHE/anon.peak" 2>/dev/null || echo 0)" 'BEGIN {
 	printf "\n%-34s %12s %12s %10s\n", "workload (median of " runs ")", "without", "with sensor", "slow-down"
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", opens " open/close pairs", bo, so, (so/bo-1)*100
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", execs " fork+exec of /bin/true", be, se, (se/be-1)*100
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", "both", bo+be, so+se, ((so+se)/(bo+be)-1)*100
 	printf "%-34s %10.2fus %10.2fus %9.1f%%\n", "kernel time per open/close pair", bsys/opens*1e6, ssys/opens*1e6, (ssys/bsys-1)*100
-	printf "\nsensor: %d events evaluated while the workload ran %.1f s: %.0f events/s handled\n", ev, tot, ev/tot
+	printf "\nsensor: %d events evaluated while the workload ran %.1f s: %.0f events/s handled\n", evw, tot, evw/tot
 	printf "sensor: open events at %.0f per second during the open phase (median run)\n", opens/so
-	printf "sensor: CPU %.1f s user + %.1f s sys = %.0f%% of one core over the loaded time; lost %d\n", su, ss, (su+ss)/tot*100, lost
+	printf "sensor, whole run (offered-load phase included): %d events, CPU %.1f s user + %.1f s sys, lost %d\n", ev, su, ss, lost
 	printf "sensor: capacity %.0f events per CPU-second of the sensor process\n", ev/(su+ss)
 	printf "sensor: peak RSS %.1f MB (binary pages and ring buffer included); anonymous memory %.1f MB idle, %.1f MB peak\n", rss/1024, idleanon/1024, anon/1024
 	printf "\nFalco (published, not run here): event-generator sample 4,372 events/s at 38%% CPU, 38 MB RSS, 2%% lost\n"

@@ -23,6 +23,9 @@ type Container struct {
 	Namespace string // Kubernetes namespace of the pod, when known
 	Pod       string // pod name, when known
 	PodUID    string
+	// Privileged is the pod spec's securityContext.privileged of the container, when
+	// PrivilegedKnown (the pod is known).
+	Privileged, PrivilegedKnown bool
 }
 
 // ShortID is Falco's container.id: 12 characters, or "host".

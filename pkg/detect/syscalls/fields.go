@@ -530,6 +530,12 @@ func containerFields() []detect.Field {
 		cs("container.image", "The image reference, when known (from the pod).", func(x *Container) string { return x.Image }),
 		cs("container.image.repository", "The image repository, when known.", func(x *Container) string { r, _ := splitImage(x.Image); return r }),
 		cs("container.image.tag", "The image tag, when known.", func(x *Container) string { _, t := splitImage(x.Image); return t }),
+		str("container.privileged", "true when the container runs privileged (securityContext.privileged in its pod spec); absent without --kubernetes, for the host and for containers whose pod is not known.", func(e *Event) (string, bool) {
+			if c := c(e); c != nil && c.PrivilegedKnown {
+				return boolStr(c.Privileged), true
+			}
+			return "", false
+		}),
 		str("container.start_ts", "The container's start time: not known to the sensor, always absent (<NA> in outputs, false in conditions).", func(*Event) (string, bool) {
 			return "", false
 		}),

@@ -55,7 +55,7 @@ func TestUpstreamRulesLoadUnchanged(t *testing.T) {
 	}
 }
 
-// The rules the socket and capability fields activate fire on their events, and not on the
+// The rules the socket, capability and container.privileged fields activate fire on their events, and not on the
 // near misses (a host process; the capability missing; a UNIX socket).
 func TestSocketAndCapabilityRules(t *testing.T) {
 	rs := loadUpstream(t, "falco_rules.yaml")
@@ -63,8 +63,10 @@ func TestSocketAndCapabilityRules(t *testing.T) {
 	for _, r := range rs.Rules {
 		byName[r.Name] = r
 	}
-	ctr := &Container{ID: "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899", Image: "registry:5000/nginx:1.27"}
+	ctr := &Container{ID: "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899", Image: "registry:5000/nginx:1.27", Pod: "p", Name: "c", PrivilegedKnown: true}
 	sh := &Process{Pid: 20, Name: "sh", Args: []string{"sh"}, Container: ctr}
+	privileged := &Container{ID: ctr.ID, Pod: "p", Name: "c", Privileged: true, PrivilegedKnown: true}
+	unknownPod := &Container{ID: ctr.ID, Privileged: true} // not known: absent, never true
 	host := &Process{Pid: 21, Name: "sh", Args: []string{"sh"}}
 	root := uint64(1)<<21 | 1<<1 | 1<<16 // CAP_SYS_ADMIN, CAP_DAC_OVERRIDE, CAP_SYS_MODULE
 	tcp := Socket{Family: unix.AF_INET, Proto: unix.IPPROTO_TCP, Type: unix.SOCK_STREAM, LPort: 40000, RPort: 4444,
@@ -88,6 +90,9 @@ func TestSocketAndCapabilityRules(t *testing.T) {
 			Flags: unix.O_WRONLY, HasFlags: true, Caps: root, HasCaps: true}, true},
 		{"Detect release_agent File Container Escapes", &Event{Type: "openat", Res: 3, FD: 3, Proc: sh, Path: "/sys/fs/cgroup/x/release_agent",
 			Flags: unix.O_WRONLY, HasFlags: true, Caps: 1 << 1, HasCaps: true}, false},
+		{"Debugfs Launched in Privileged Container", &Event{Type: "execve", Proc: &Process{Pid: 30, Name: "debugfs", Args: []string{"debugfs"}, Container: privileged}}, true},
+		{"Debugfs Launched in Privileged Container", &Event{Type: "execve", Proc: &Process{Pid: 31, Name: "debugfs", Args: []string{"debugfs"}, Container: ctr}}, false},
+		{"Debugfs Launched in Privileged Container", &Event{Type: "execve", Proc: &Process{Pid: 32, Name: "debugfs", Args: []string{"debugfs"}, Container: unknownPod}}, false},
 	} {
 		r := byName[c.rule]
 		if r == nil {
