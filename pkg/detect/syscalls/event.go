@@ -54,7 +54,15 @@ type Process struct {
 	LoginName string // name of LoginUID
 	StartNs   int64
 	Cwd       string
-	Container *Container
+	// ExeUpperLayer says the executable, at the exec the sensor saw, was on an overlayfs
+	// and existed in its upper (writable) layer: written or changed after the container
+	// started. False for programs started before the sensor.
+	ExeUpperLayer bool
+	// ExeCtime and ExeMtime are the executable's inode change and modification times (Unix
+	// ns) when HasExeIno: read at the exec of an upper-layer executable, for the outputs.
+	ExeCtime, ExeMtime int64
+	HasExeIno          bool
+	Container          *Container
 	// Session is the leader of the process's session when known (read from /proc; a new
 	// program keeps its process's session, a new process its parent's).
 	Session *Process

@@ -298,6 +298,18 @@ func procFields() []detect.Field {
 		str("proc.is_exe_from_memfd", "true when the executable is a memfd (memfd_create, not a file on disk; proc.exepath is then memfd:NAME).", func(e *Event) (string, bool) {
 			return boolStr(strings.HasPrefix(e.Proc.ExePath, "memfd:")), true
 		}),
+		str("proc.is_exe_upper_layer", "true when the executable is in the upper (writable) layer of an overlayfs, such as a file written into a running container; known from the exec the sensor saw (false for programs started before it).", func(e *Event) (string, bool) {
+			return boolStr(e.Proc.ExeUpperLayer), true
+		}),
+		str("proc.exe_ino.ctime", "The executable's inode change time (ns since the epoch); read only for upper-layer executables (proc.is_exe_upper_layer), else absent.", func(e *Event) (string, bool) {
+			return strconv.FormatInt(e.Proc.ExeCtime, 10), e.Proc.HasExeIno
+		}),
+		str("proc.exe_ino.mtime", "The executable's modification time (ns since the epoch), as proc.exe_ino.ctime.", func(e *Event) (string, bool) {
+			return strconv.FormatInt(e.Proc.ExeMtime, 10), e.Proc.HasExeIno
+		}),
+		str("proc.exe_ino.ctime_duration_proc_start", "ns from the executable's inode change to the process's start, as proc.exe_ino.ctime.", func(e *Event) (string, bool) {
+			return strconv.FormatInt(e.Proc.StartNs-e.Proc.ExeCtime, 10), e.Proc.HasExeIno && e.Proc.StartNs != 0
+		}),
 		ancestry("proc.aname", "The name of an ancestor: proc.aname[N] is the N-th (1 the parent); proc.aname alone matches any ancestor.", func(p *Process) string { return p.Name }),
 		ancestry("proc.aexe", "argv[0] of an ancestor (see proc.aname).", func(p *Process) string { return p.Exe() }),
 		ancestry("proc.aexepath", "The executable path of an ancestor (see proc.aname).", func(p *Process) string { return p.ExePath }),

@@ -55,7 +55,7 @@ func TestUpstreamRulesLoadUnchanged(t *testing.T) {
 	}
 }
 
-// The rules the socket, capability and container.privileged fields activate fire on their events, and not on the
+// The rules the socket, capability, container.privileged and upper-layer fields activate fire on their events, and not on the
 // near misses (a host process; the capability missing; a UNIX socket).
 func TestSocketAndCapabilityRules(t *testing.T) {
 	rs := loadUpstream(t, "falco_rules.yaml")
@@ -93,6 +93,9 @@ func TestSocketAndCapabilityRules(t *testing.T) {
 		{"Debugfs Launched in Privileged Container", &Event{Type: "execve", Proc: &Process{Pid: 30, Name: "debugfs", Args: []string{"debugfs"}, Container: privileged}}, true},
 		{"Debugfs Launched in Privileged Container", &Event{Type: "execve", Proc: &Process{Pid: 31, Name: "debugfs", Args: []string{"debugfs"}, Container: ctr}}, false},
 		{"Debugfs Launched in Privileged Container", &Event{Type: "execve", Proc: &Process{Pid: 32, Name: "debugfs", Args: []string{"debugfs"}, Container: unknownPod}}, false},
+		{"Drop and execute new binary in container", &Event{Type: "execve", Proc: &Process{Pid: 33, Name: "xmrig", Args: []string{"./xmrig"}, Container: ctr, ExeUpperLayer: true}}, true},
+		{"Drop and execute new binary in container", &Event{Type: "execve", Proc: &Process{Pid: 34, Name: "nginx", Args: []string{"nginx"}, Container: ctr}}, false},
+		{"Drop and execute new binary in container", &Event{Type: "execve", Proc: &Process{Pid: 35, Name: "xmrig", Args: []string{"./xmrig"}, ExeUpperLayer: true}}, false},
 	} {
 		r := byName[c.rule]
 		if r == nil {

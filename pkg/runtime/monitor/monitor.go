@@ -6,6 +6,7 @@ package monitor
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +75,15 @@ func (m *Monitor) Handle(raw []byte) error {
 			exe = exe[1:] // a memfd is no file: Falco names it memfd:NAME
 		}
 		e.Proc = m.Table.Exec(h, exe, args, r.Flags&sensor.FlagTrunc2 != 0, wall)
+		e.Proc.ExeUpperLayer = r.Flags&sensor.FlagUpper != 0
+		if e.Proc.ExeUpperLayer {
+			// the inode times the drop-and-execute rule prints: read while the process
+			// runs (absent once it is gone), and only for these rare execs
+			var st unix.Stat_t
+			if unix.Stat(m.Table.ProcRoot+"/"+strconv.FormatUint(uint64(r.Pid), 10)+"/exe", &st) == nil {
+				e.Proc.ExeCtime, e.Proc.ExeMtime, e.Proc.HasExeIno = st.Ctim.Nano(), st.Mtim.Nano(), true
+			}
+		}
 		e.Type = "execve"
 		if sc := sensor.Lookup(r.Nr); sc != nil && sc.Name == "execveat" {
 			e.Type = "execveat"

@@ -15,12 +15,14 @@ const (
 
 // Record flags, as the BPF program sets them.
 const (
-	FlagTrunc1   = 1  // Str1 was cut at the kernel buffer (4,096 bytes)
-	FlagTrunc2   = 2  // Str2 was cut at the kernel buffer
-	FlagResolved = 4  // Str1 is the kernel's resolved path of the opened file or executable, see Path1
-	FlagFault1   = 8  // Str1 could not be read from the process's memory
-	FlagFault2   = 16 // Str2 could not be read
-	FlagSock     = 32 // Sock describes the call's socket
+	FlagTrunc1   = 1   // Str1 was cut at the kernel buffer (4,096 bytes)
+	FlagTrunc2   = 2   // Str2 was cut at the kernel buffer
+	FlagResolved = 4   // Str1 is the kernel's resolved path of the opened file or executable, see Path1
+	FlagFault1   = 8   // Str1 could not be read from the process's memory
+	FlagFault2   = 16  // Str2 could not be read
+	FlagSock     = 32  // Sock describes the call's socket
+	FlagOverlay  = 64  // exec: the executable is on an overlayfs
+	FlagUpper    = 128 // exec: the executable exists in the overlayfs's upper (writable) layer
 )
 
 // HeaderSize is the size of a record's fixed part.

@@ -214,3 +214,46 @@ func TestSensorSocketsAndCaps(t *testing.T) {
 		t.Fatalf("connect with its socket %v, dup of it %v, AF_PACKET socket %v (local port %d, server %d)", conn, dup, packet, local, port)
 	}
 }
+
+// An executable in an overlayfs's upper layer (written after the mount, as a file dropped
+// into a running container) is told from one only in a lower layer (the image's).
+func TestSensorOverlayUpperLayer(t *testing.T) {
+	testenv.EBPF(t)
+	dir := t.TempDir()
+	for _, d := range []string{"lower", "upper", "work", "merged"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+	}
+	bin, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "lower", "lowertrue"), bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	merged := filepath.Join(dir, "merged")
+	opts := "lowerdir=" + filepath.Join(dir, "lower") + ",upperdir=" + filepath.Join(dir, "upper") + ",workdir=" + filepath.Join(dir, "work")
+	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
+		t.Skipf("SKIPPING OVERLAY TEST: mounting an overlayfs: %v", err)
+	}
+	defer unix.Unmount(merged, unix.MNT_DETACH)
+	if err := os.WriteFile(filepath.Join(merged, "uppertrue"), bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	recs := collectWith(t, []string{}, func() {
+		exec.Command(filepath.Join(merged, "lowertrue")).Run()
+		exec.Command(filepath.Join(merged, "uppertrue")).Run()
+		exec.Command("/bin/true").Run()
+	})
+	got := map[string]uint16{}
+	for _, r := range recs {
+		if r.Kind == KindExec {
+			got[r.Comm] = r.Flags & (FlagOverlay | FlagUpper)
+		}
+	}
+	if got["lowertrue"] != FlagOverlay || got["uppertrue"] != FlagOverlay|FlagUpper {
+		t.Fatalf("overlay flags: lower %d, upper %d (want %d and %d)", got["lowertrue"], got["uppertrue"], FlagOverlay, FlagOverlay|FlagUpper)
+	}
+	if f, ok := got["true"]; ok && f&FlagUpper != 0 {
+		t.Fatalf("/bin/true marked as upper layer: %d", f)
+	}
+}

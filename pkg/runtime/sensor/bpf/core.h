@@ -82,8 +82,20 @@ struct socket {
 	struct sock *sk;
 };
 
+struct super_block {
+	unsigned long s_magic;
+};
+
 struct inode {
 	unsigned short i_mode;
+	struct super_block *i_sb;
+};
+
+/* overlayfs's inode: the VFS inode is embedded; __upperdentry is set when the file exists
+ * in the upper (writable) layer. */
+struct ovl_inode {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
 };
 
 struct tty_driver {

@@ -28,6 +28,8 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define F_FAULT1 8            /* string 1 could not be read from user memory */
 #define F_FAULT2 16           /* string 2 could not be read */
 #define F_SOCK 32             /* the sk_* fields describe the call's socket */
+#define F_OVERLAY 64          /* exec: the executable is on an overlayfs */
+#define F_UPPER 128           /* exec: ... and exists in its upper (writable) layer */
 /* With F_RESOLVED, string 1 holds the components leaf first, each followed by '/'. */
 
 /* Config flags. */
@@ -352,6 +354,7 @@ static __always_inline struct file *fd_file(long fd)
 	return KCAST(struct file, f);
 }
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
 #define AF_INET 2
@@ -473,6 +476,15 @@ int proc_exec(struct exec_ctx *ctx)
 	__u32 len1 = 0;
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 	long r = resolve(e, exe ? KCAST(struct file, exe) : 0);
+	if (exe && bpf_core_type_exists(struct ovl_inode)) {
+		struct inode *ino = KCAST(struct file, exe)->f_inode;
+		if (ino && ino->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC) {
+			e->h.flags |= F_OVERLAY;
+			struct ovl_inode *oi = KCAST(struct ovl_inode, (void *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode));
+			if (oi->__upperdentry)
+				e->h.flags |= F_UPPER;
+		}
+	}
 	if (r >= 0) {
 		len1 = r;
 		e->h.flags |= F_RESOLVED;
