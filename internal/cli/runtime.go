@@ -214,6 +214,13 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 					disp.Responder = respond.Live{Responder: r}
 				}
 			}
+			if syscalls.Names.Len() > 0 {
+				// fd.sip.name: the names the rules compare it with, resolved before the
+				// sensor starts (2 s each at most)
+				if failed := syscalls.Names.Refresh(context.Background(), 2*time.Second); len(failed) > 0 {
+					fmt.Fprintf(stderr, "eksguard: fd.sip.name: %s did not resolve (retried every minute)\n", strings.Join(failed, ", "))
+				}
+			}
 			s, err := sensor.Open(sensor.Options{RingBytes: uint32(ringMiB) << 20, Syscalls: neededSyscalls(rs)})
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
@@ -300,6 +307,21 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
+			}
+			if syscalls.Names.Len() > 0 {
+				// fd.sip.name: resolved again every minute, off the event path
+				go func() {
+					t := time.NewTicker(time.Minute)
+					defer t.Stop()
+					for {
+						select {
+						case <-ctx.Done():
+							return
+						case <-t.C:
+							syscalls.Names.Refresh(ctx, 2*time.Second)
+						}
+					}
+				}()
 			}
 			if metricsAddr != "" {
 				ln, err := net.Listen("tcp", metricsAddr)

@@ -460,6 +460,22 @@ func fdFields() []detect.Field {
 			ap, ok := peer(e)
 			return ap.Addr().String(), ok
 		}),
+		func() detect.Field {
+			f := detect.ListField("fd.sip.name", "The names the server IP of connect is known by: each name a rule compares fd.sip.name with is resolved through DNS at start and every minute, as Falco does; absent when none resolved to it.", func(ev detect.Event, buf []string) []string {
+				e := ev.(*Event)
+				if e.Type != "connect" {
+					return nil
+				}
+				ap, ok := peer(e)
+				if !ok {
+					return nil
+				}
+				return append(buf, Names.For(ap.Addr())...)
+			})
+			f.Any = true
+			f.Compared = func(vals []string) { Names.Add(vals...) }
+			return f
+		}(),
 		str("fd.sport", "The server port: the peer's of connect.", func(e *Event) (string, bool) {
 			if e.Type != "connect" {
 				return "", false

@@ -1,9 +1,12 @@
 package syscalls
 
 import (
+	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -108,5 +111,48 @@ func TestSocketAndCapabilityRules(t *testing.T) {
 	}
 	if got := capNames(1<<21 | 1); got != "CAP_CHOWN CAP_SYS_ADMIN" {
 		t.Errorf("capNames: %q", got)
+	}
+}
+
+// fd.sip.name: the name a rule compares it with is resolved (here by a stub resolver), and a
+// connect to one of its addresses has it; Contact K8S API Server From Container fires.
+func TestSipName(t *testing.T) {
+	rs := loadUpstream(t, "falco_rules.yaml")
+	var rule *detect.Rule
+	for _, r := range rs.Rules {
+		if r.Name == "Contact K8S API Server From Container" {
+			rule = r
+		}
+	}
+	if rule == nil {
+		t.Fatal("Contact K8S API Server From Container is not active")
+	}
+	Names.Lookup = func(_ context.Context, name string) ([]netip.Addr, error) {
+		if name == "kubernetes.default.svc.cluster.local" {
+			return []netip.Addr{netip.MustParseAddr("10.96.0.1")}, nil
+		}
+		return nil, errors.New("no such host")
+	}
+	defer func() { Names.Lookup = nil }()
+	Names.Refresh(context.Background(), time.Second)
+	ctr := &Container{ID: "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"}
+	sh := &Process{Pid: 20, Name: "curl", Args: []string{"curl"}, Container: ctr}
+	connect := func(ip string) *Event {
+		a := netip.MustParseAddr(ip).As4()
+		return &Event{Number: 1, Type: "connect", Proc: sh, FD: 3, UIDArg: -1, GIDArg: -1,
+			Sockaddr: []byte{2, 0, 1, 187, a[0], a[1], a[2], a[3], 0, 0, 0, 0, 0, 0, 0, 0}}
+	}
+	if !rule.Match(connect("10.96.0.1")) {
+		t.Error("connect to the API server's address: no alert")
+	}
+	if rule.Match(connect("10.96.0.2")) {
+		t.Error("connect elsewhere: alert")
+	}
+	// The system resolver, on a name every machine has.
+	Names.Lookup = nil
+	Names.Add("localhost")
+	Names.Refresh(context.Background(), 2*time.Second)
+	if got := Names.For(netip.MustParseAddr("127.0.0.1")); len(got) != 1 || got[0] != "localhost" {
+		t.Errorf("127.0.0.1 is known as %v, want localhost", got)
 	}
 }
