@@ -9,20 +9,22 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-usage: bench/runtime/run.sh [--opens N] [--execs N] [--runs N]
+usage: bench/runtime/run.sh [--opens N] [--execs N] [--runs N] [--flood SECONDS]
 
   --opens N   open/close pairs per run (default 1000000)
   --execs N   fork+execs per run (default 10000)
   --runs N    runs of the workload without and with the sensor (default 3; medians)
+  --flood S   then offer failed opens for S seconds from 1, 2 and 3 threads (default 5; 0 skips)
 USAGE
 }
 
-OPENS=1000000 EXECS=10000 RUNS=3
+OPENS=1000000 EXECS=10000 RUNS=3 FLOOD=5
 while [ $# -gt 0 ]; do
 	case $1 in
 	--opens) OPENS=${2:?}; shift ;;
 	--execs) EXECS=${2:?}; shift ;;
 	--runs) RUNS=${2:?}; shift ;;
+	--flood) FLOOD=${2:?}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -56,7 +58,7 @@ workload base
 echo "starting the sensor (stable rules)"
 ERR=$CACHE/sensor.err TIMEF=$CACHE/sensor.time
 /usr/bin/time -f "%U %S %M" -o "$TIMEF" "$CACHE/eksguard" detect runtime --rules "$RULES/falco_rules.yaml" \
-	-f falco-json --fail-on none >"$CACHE/alerts.json" 2>"$ERR" &
+	-f falco-json --fail-on none --metrics 127.0.0.1:0 >"$CACHE/alerts.json" 2>"$ERR" &
 SPID=$!
 for _ in $(seq 600); do
 	grep -q "sensor attached" "$ERR" 2>/dev/null && break
@@ -74,6 +76,31 @@ IDLE_ANON=$(awk '/RssAnon/ {print $2}' "/proc/$EPID/status")
 done ) &
 echo "workload with the sensor ($RUNS runs)"
 workload sensor
+METRICS=$(sed -n 's/.*metrics on \(http[^ ]*\).*/\1/p' "$ERR" | head -1)
+metric() { curl -s "$METRICS" | awk -v m="$1" '$1 == m {print $2}'; }
+EVENTS_WORK=$(metric eksguard_runtime_events_total) # the workload's (and the machine's) events
+# Offered load: failed opens (each one an event) from several threads, as fast as they go,
+# while the sensor shares the same CPUs. Handled and lost are read from the sensor's metrics
+# before and after (the loss counters are read each second, hence the pause).
+: >"$CACHE/flood.txt"
+if [ "$FLOOD" != 0 ]; then
+	for th in 1 2 3; do
+		sleep 1.5
+		r0=$(metric eksguard_runtime_records_total) l0=$(metric eksguard_runtime_lost_ringbuf_total)
+		out=$("$CACHE/load" -flood "${FLOOD}s" -threads "$th")
+		# until the reader has caught up: less than 1,000 new records in a second (the
+		# rest of the machine keeps producing a few), at most 30 s
+		prev=$r0
+		for _ in $(seq 30); do
+			sleep 1
+			r1=$(metric eksguard_runtime_records_total)
+			[ $((r1 - prev)) -lt 1000 ] && break
+			prev=$r1
+		done
+		l1=$(metric eksguard_runtime_lost_ringbuf_total)
+		echo "$th $out $((r1 - r0)) $((l1 - l0)) $(cut -d' ' -f1 /proc/loadavg)" >>"$CACHE/flood.txt"
+	done
+fi
 kill -INT "$EPID" 2>/dev/null || true
 wait "$SPID" || true
 SUMMARY=$(grep "records," "$ERR" | tail -1)
@@ -90,18 +117,23 @@ LOST=$(echo "$SUMMARY" | sed -E 's/.*lost ([0-9]+).*/\1/')
 TOTAL_S=$(awk '{s+=$1+$2} END {print s}' "$CACHE/sensor.times")
 
 awk -v bo="$B_OPEN" -v be="$B_EXEC" -v so="$S_OPEN" -v se="$S_EXEC" -v ev="$EVENTS" -v lost="$LOST" \
-	-v su="$SU" -v ss="$SS" -v rss="$RSS" -v tot="$TOTAL_S" -v opens="$OPENS" -v execs="$EXECS" -v runs="$RUNS" -v bsys="$B_SYS" -v ssys="$S_SYS" -v idleanon="$IDLE_ANON" -v anon="$(cat "$CACHE/anon.peak" 2>/dev/null || echo 0)" 'BEGIN {
+	-v evw="$EVENTS_WORK" -v su="$SU" -v ss="$SS" -v rss="$RSS" -v tot="$TOTAL_S" -v opens="$OPENS" -v execs="$EXECS" -v runs="$RUNS" -v bsys="$B_SYS" -v ssys="$S_SYS" -v idleanon="$IDLE_ANON" -v anon="$(cat "$CACHE/anon.peak" 2>/dev/null || echo 0)" 'BEGIN {
 	printf "\n%-34s %12s %12s %10s\n", "workload (median of " runs ")", "without", "with sensor", "slow-down"
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", opens " open/close pairs", bo, so, (so/bo-1)*100
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", execs " fork+exec of /bin/true", be, se, (se/be-1)*100
 	printf "%-34s %11.3fs %11.3fs %9.1f%%\n", "both", bo+be, so+se, ((so+se)/(bo+be)-1)*100
 	printf "%-34s %10.2fus %10.2fus %9.1f%%\n", "kernel time per open/close pair", bsys/opens*1e6, ssys/opens*1e6, (ssys/bsys-1)*100
-	printf "\nsensor: %d events evaluated while the workload ran %.1f s: %.0f events/s handled\n", ev, tot, ev/tot
+	printf "\nsensor: %d events evaluated while the workload ran %.1f s: %.0f events/s handled\n", evw, tot, evw/tot
 	printf "sensor: open events at %.0f per second during the open phase (median run)\n", opens/so
-	printf "sensor: CPU %.1f s user + %.1f s sys = %.0f%% of one core over the loaded time; lost %d\n", su, ss, (su+ss)/tot*100, lost
+	printf "sensor, whole run (offered-load phase included): %d events, CPU %.1f s user + %.1f s sys, lost %d\n", ev, su, ss, lost
 	printf "sensor: capacity %.0f events per CPU-second of the sensor process\n", ev/(su+ss)
 	printf "sensor: peak RSS %.1f MB (binary pages and ring buffer included); anonymous memory %.1f MB idle, %.1f MB peak\n", rss/1024, idleanon/1024, anon/1024
 	printf "\nFalco (published, not run here): event-generator sample 4,372 events/s at 38%% CPU, 38 MB RSS, 2%% lost\n"
 	printf "(falco.org/blog/falco-performance-testing); dd slowed from 449 to 200 MB/s under Falco (falco#1404).\n"
 }'
 echo "sensor summary: $SUMMARY"
+if [ -s "$CACHE/flood.txt" ]; then
+	echo
+	echo "offered load: failed opens for ${FLOOD} s from N threads, the sensor on the same 2 CPUs"
+	awk '{printf "  %d threads: offered %.0f events/s (%d in %.2f s); sensor read %d records, lost %d (%.2f%%); load average %s\n", $1, $5, $3, $4, $6, $7, ($7/($3>0?$3:1))*100, $8}' "$CACHE/flood.txt"
+fi

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -55,10 +56,27 @@ func loadRuntimeRules(files []string) (*detect.Ruleset, error) {
 	return l.Compile()
 }
 
+// neededSyscalls names the syscalls the active rules can match, from the evt.type values
+// their conditions require; nil (all of them) when an active rule requires none.
+func neededSyscalls(rs *detect.Ruleset) []string {
+	keys, all := rs.IndexKeys(syscalls.SourceName)
+	if all {
+		return nil
+	}
+	return append([]string{}, keys...)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 // runtimeMetrics are the counters served on --metrics.
 type runtimeMetrics struct {
 	records, events, alerts, decodeErrors, truncated, procs atomic.Uint64
-	lostRing, lostPending                                   atomic.Uint64
+	lostRing                                                atomic.Uint64
 	responses, responseErrors                               atomic.Uint64
 }
 
@@ -74,7 +92,6 @@ func (m *runtimeMetrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 		{"eksguard_runtime_decode_errors_total", "Records dropped in user space because they could not be decoded.", m.decodeErrors.Load()},
 		{"eksguard_runtime_truncated_total", "Events whose path or command line was cut at the kernel buffer.", m.truncated.Load()},
 		{"eksguard_runtime_lost_ringbuf_total", "Events lost in the kernel because the ring buffer was full.", m.lostRing.Load()},
-		{"eksguard_runtime_lost_inflight_total", "Syscalls not followed because the in-flight table was full.", m.lostPending.Load()},
 		{"eksguard_runtime_processes", "Processes in the process table.", m.procs.Load()},
 		{"eksguard_runtime_responses_total", "Response actions taken or planned.", m.responses.Load()},
 		{"eksguard_runtime_response_errors_total", "Response actions that failed.", m.responseErrors.Load()},
@@ -197,7 +214,14 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 					disp.Responder = respond.Live{Responder: r}
 				}
 			}
-			s, err := sensor.Open(sensor.Options{RingBytes: uint32(ringMiB) << 20})
+			if syscalls.Names.Len() > 0 {
+				// fd.sip.name: the names the rules compare it with, resolved before the
+				// sensor starts (2 s each at most)
+				if failed := syscalls.Names.Refresh(context.Background(), 2*time.Second); len(failed) > 0 {
+					fmt.Fprintf(stderr, "eksguard: fd.sip.name: %s did not resolve (retried every minute)\n", strings.Join(failed, ", "))
+				}
+			}
+			s, err := sensor.Open(sensor.Options{RingBytes: uint32(ringMiB) << 20, Syscalls: neededSyscalls(rs)})
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
@@ -205,6 +229,7 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 			for _, n := range s.Notes {
 				fmt.Fprintln(stderr, "eksguard: sensor:", n)
 			}
+			fmt.Fprintf(stderr, "eksguard: syscalls traced for the active rules (besides execs): %s\n", orNone(strings.Join(s.Traced, " ")))
 			table.BootWallNs = s.WallNs(0)
 			if err := table.Scan(); err != nil {
 				return &exitError{code: ExitUsage, err: fmt.Errorf("reading %s: %w", procRoot, err)}
@@ -283,6 +308,21 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
 			}
+			if syscalls.Names.Len() > 0 {
+				// fd.sip.name: resolved again every minute, off the event path
+				go func() {
+					t := time.NewTicker(time.Minute)
+					defer t.Stop()
+					for {
+						select {
+						case <-ctx.Done():
+							return
+						case <-t.C:
+							syscalls.Names.Refresh(ctx, 2*time.Second)
+						}
+					}
+				}()
+			}
 			if metricsAddr != "" {
 				ln, err := net.Listen("tcp", metricsAddr)
 				if err != nil {
@@ -302,11 +342,10 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 					return
 				}
 				met.lostRing.Store(l.RingBuffer)
-				met.lostPending.Store(l.Pending)
 				if l.Total() > last.Total() {
-					d := sensor.Lost{RingBuffer: l.RingBuffer - last.RingBuffer, Pending: l.Pending - last.Pending}
+					d := sensor.Lost{RingBuffer: l.RingBuffer - last.RingBuffer}
 					last = l
-					fmt.Fprintf(stderr, "eksguard: sensor lost %d events (ring buffer %d, in-flight table %d)\n", d.Total(), d.RingBuffer, d.Pending)
+					fmt.Fprintf(stderr, "eksguard: sensor lost %d events (ring buffer full)\n", d.Total())
 					emit(monitor.DropAlert(d, time.Now(), host))
 				}
 			}
@@ -348,8 +387,8 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 			}
 			sum.Stats.Documents = int(mon.Stats.Events)
 			sum.Stats.Objects = sum.Stats.Documents
-			fmt.Fprintf(stderr, "eksguard: %d records, %d events, %d alerts, lost %d (ring buffer %d, in-flight %d), %d undecodable, %d truncated\n",
-				mon.Stats.Records, mon.Stats.Events, mon.Stats.Alerts, last.Total(), last.RingBuffer, last.Pending, mon.Stats.DecodeErrors, mon.Stats.Truncated)
+			fmt.Fprintf(stderr, "eksguard: %d records, %d events, %d alerts, lost %d (ring buffer), %d undecodable, %d truncated\n",
+				mon.Stats.Records, mon.Stats.Events, mon.Stats.Alerts, last.Total(), mon.Stats.DecodeErrors, mon.Stats.Truncated)
 			mu.Lock()
 			defer mu.Unlock()
 			if err := scan.End(w, sum, start); err != nil {

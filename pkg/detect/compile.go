@@ -144,6 +144,9 @@ func (e *env) check(n *node) (Filter, error) {
 	// Each check gets its own scratch buffer so nested evaluation never shares one.
 	b = &bound{field: b.field, arg: b.arg, ex: b.ex}
 	vals := e.expand(n.values)
+	if b.field.Compared != nil && len(vals) > 0 {
+		b.field.Compared(vals)
+	}
 	if n.op == "exists" {
 		switch {
 		case b.ex.Str != nil:

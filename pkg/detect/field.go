@@ -72,6 +72,10 @@ type Field struct {
 	// Any makes "in" on a list field hold when any value is in the set, not every one
 	// (Falco's proc.aname: some ancestor has one of the names).
 	Any bool
+	// Compared, when set, is told at compile time the constants a condition compares the
+	// field with (after list expansion): a field that needs to prepare for them (names to
+	// resolve) learns them here.
+	Compared func(values []string)
 	// Bind returns the extractor for one argument ("" when none was given). It runs once,
 	// at compile time, so that arguments (JSON pointers, keys) are parsed once.
 	Bind func(arg string) (Extractor, error)

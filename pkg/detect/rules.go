@@ -127,6 +127,21 @@ func (rs *Ruleset) Candidates(source string, ev Event) []*Rule {
 	return ix.rest
 }
 
+// IndexKeys returns the values of a source's index field that some enabled rule requires
+// (sorted), and all=true when an enabled rule requires none, so that any value can match
+// (or the source has no index). The runtime sensor traces only the syscalls these name.
+func (rs *Ruleset) IndexKeys(source string) (keys []string, all bool) {
+	ix := rs.index[source]
+	if ix == nil {
+		return nil, len(rs.bySrc[source]) > 0
+	}
+	for k := range ix.byKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, len(ix.rest) > 0
+}
+
 // buildIndex builds the rule index of a source.
 func (rs *Ruleset) buildIndex(src *Source) {
 	if src.IndexField == "" {

@@ -5,6 +5,7 @@
 package syscalls
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/eksguard/eksguard/pkg/finding"
@@ -22,6 +23,9 @@ type Container struct {
 	Namespace string // Kubernetes namespace of the pod, when known
 	Pod       string // pod name, when known
 	PodUID    string
+	// Privileged is the pod spec's securityContext.privileged of the container, when
+	// PrivilegedKnown (the pod is known).
+	Privileged, PrivilegedKnown bool
 }
 
 // ShortID is Falco's container.id: 12 characters, or "host".
@@ -50,7 +54,15 @@ type Process struct {
 	LoginName string // name of LoginUID
 	StartNs   int64
 	Cwd       string
-	Container *Container
+	// ExeUpperLayer says the executable, at the exec the sensor saw, was on an overlayfs
+	// and existed in its upper (writable) layer: written or changed after the container
+	// started. False for programs started before the sensor.
+	ExeUpperLayer bool
+	// ExeCtime and ExeMtime are the executable's inode change and modification times (Unix
+	// ns) when HasExeIno: read at the exec of an upper-layer executable, for the outputs.
+	ExeCtime, ExeMtime int64
+	HasExeIno          bool
+	Container          *Container
 	// Session is the leader of the process's session when known (read from /proc; a new
 	// program keeps its process's session, a new process its parent's).
 	Session *Process
@@ -128,6 +140,26 @@ type Event struct {
 	Request         uint64 // ptrace request
 	Hostname        string
 	IsTruncatedArgs bool
+
+	// Caps are the thread's effective capabilities (bit N: capability N) when HasCaps.
+	Caps    uint64
+	HasCaps bool
+	// Socket is the kernel's socket of the call (connect, accept, socket, dup of a socket)
+	// when HasSocket.
+	Socket    Socket
+	HasSocket bool
+	// Domain is socket's domain argument (AF_*) when HasDomain.
+	Domain    uint64
+	HasDomain bool
+}
+
+// Socket is what the kernel says of a socket: family (AF_*), protocol (IPPROTO_*), type
+// (SOCK_*), local and remote address and port.
+type Socket struct {
+	Family       uint16
+	Proto, Type  uint8
+	LPort, RPort uint16
+	LAddr, RAddr netip.Addr
 }
 
 // Num implements detect.Event.

@@ -145,6 +145,12 @@ func eventFields() []detect.Field {
 			}
 			return signed(e.FD), true
 		}),
+		str("evt.arg.domain", "The domain (address family) argument of socket, as a name (AF_INET, AF_PACKET, ...; a number when unnamed).", func(e *Event) (string, bool) {
+			if !e.HasDomain {
+				return "", false
+			}
+			return familyName(e.Domain), true
+		}),
 		str("evt.args", "The event's arguments as one line: res, path(s), flags, mode.", func(e *Event) (string, bool) { return e.argsLine(), true }),
 		str("evt.hostname", "The host name of the node.", func(e *Event) (string, bool) { return e.Hostname, e.Hostname != "" }),
 		str("evt.is_truncated", "true when a path or the command line was longer than the kernel buffer and is cut.", func(e *Event) (string, bool) {
@@ -292,11 +298,29 @@ func procFields() []detect.Field {
 		str("proc.is_exe_from_memfd", "true when the executable is a memfd (memfd_create, not a file on disk; proc.exepath is then memfd:NAME).", func(e *Event) (string, bool) {
 			return boolStr(strings.HasPrefix(e.Proc.ExePath, "memfd:")), true
 		}),
+		str("proc.is_exe_upper_layer", "true when the executable is in the upper (writable) layer of an overlayfs, such as a file written into a running container; known from the exec the sensor saw (false for programs started before it).", func(e *Event) (string, bool) {
+			return boolStr(e.Proc.ExeUpperLayer), true
+		}),
+		str("proc.exe_ino.ctime", "The executable's inode change time (ns since the epoch); read only for upper-layer executables (proc.is_exe_upper_layer), else absent.", func(e *Event) (string, bool) {
+			return strconv.FormatInt(e.Proc.ExeCtime, 10), e.Proc.HasExeIno
+		}),
+		str("proc.exe_ino.mtime", "The executable's modification time (ns since the epoch), as proc.exe_ino.ctime.", func(e *Event) (string, bool) {
+			return strconv.FormatInt(e.Proc.ExeMtime, 10), e.Proc.HasExeIno
+		}),
+		str("proc.exe_ino.ctime_duration_proc_start", "ns from the executable's inode change to the process's start, as proc.exe_ino.ctime.", func(e *Event) (string, bool) {
+			return strconv.FormatInt(e.Proc.StartNs-e.Proc.ExeCtime, 10), e.Proc.HasExeIno && e.Proc.StartNs != 0
+		}),
 		ancestry("proc.aname", "The name of an ancestor: proc.aname[N] is the N-th (1 the parent); proc.aname alone matches any ancestor.", func(p *Process) string { return p.Name }),
 		ancestry("proc.aexe", "argv[0] of an ancestor (see proc.aname).", func(p *Process) string { return p.Exe() }),
 		ancestry("proc.aexepath", "The executable path of an ancestor (see proc.aname).", func(p *Process) string { return p.ExePath }),
 		ancestry("proc.apid", "The PID of an ancestor (see proc.aname).", func(p *Process) string { s, _ := pid(p); return s }),
 		str("thread.tid", "Not used: events carry the process; always the PID.", func(e *Event) (string, bool) { return strconv.FormatUint(uint64(e.Proc.Pid), 10), true }),
+		str("thread.cap_effective", "The thread's effective capabilities at the event, as names separated by spaces (CAP_CHOWN CAP_SYS_ADMIN ...), read from its credentials by the kernel side.", func(e *Event) (string, bool) {
+			if !e.HasCaps {
+				return "", false
+			}
+			return capNames(e.Caps), true
+		}),
 	}
 }
 
@@ -310,6 +334,16 @@ func fdKind(e *Event) (byte, bool) {
 			return 'd', true
 		}
 		return 'f', true
+	}
+	if e.HasSocket {
+		switch e.Socket.Family {
+		case unix.AF_INET:
+			return '4', true
+		case unix.AF_INET6:
+			return '6', true
+		case unix.AF_UNIX:
+			return 'u', true
+		}
 	}
 	if len(e.Sockaddr) >= 2 {
 		switch binary.LittleEndian.Uint16(e.Sockaddr) {
@@ -328,6 +362,10 @@ func fdKind(e *Event) (byte, bool) {
 func peer(e *Event) (netip.AddrPort, bool) {
 	sa := e.Sockaddr
 	if len(sa) < 2 {
+		// no address argument (dup, socket): the socket's own peer, once connected
+		if ipSocket(e) && e.Socket.RPort != 0 {
+			return netip.AddrPortFrom(e.Socket.RAddr, e.Socket.RPort), true
+		}
 		return netip.AddrPort{}, false
 	}
 	port := func() uint16 { return binary.BigEndian.Uint16(sa[2:4]) }
@@ -422,12 +460,40 @@ func fdFields() []detect.Field {
 			ap, ok := peer(e)
 			return ap.Addr().String(), ok
 		}),
+		func() detect.Field {
+			f := detect.ListField("fd.sip.name", "The names the server IP of connect is known by: each name a rule compares fd.sip.name with is resolved through DNS at start and every minute, as Falco does; absent when none resolved to it.", func(ev detect.Event, buf []string) []string {
+				e := ev.(*Event)
+				if e.Type != "connect" {
+					return nil
+				}
+				ap, ok := peer(e)
+				if !ok {
+					return nil
+				}
+				return append(buf, Names.For(ap.Addr())...)
+			})
+			f.Any = true
+			f.Compared = func(vals []string) { Names.Add(vals...) }
+			return f
+		}(),
 		str("fd.sport", "The server port: the peer's of connect.", func(e *Event) (string, bool) {
 			if e.Type != "connect" {
 				return "", false
 			}
 			ap, ok := peer(e)
 			return strconv.Itoa(int(ap.Port())), ok
+		}),
+		str("fd.lport", "The local port of an IPv4 or IPv6 socket (connect, accept, socket, dup), from the kernel's socket.", func(e *Event) (string, bool) {
+			if !ipSocket(e) {
+				return "", false
+			}
+			return strconv.Itoa(int(e.Socket.LPort)), true
+		}),
+		str("fd.l4proto", "The layer-4 protocol of an IPv4 or IPv6 socket: tcp, udp, icmp or raw.", func(e *Event) (string, bool) {
+			if !ipSocket(e) {
+				return "", false
+			}
+			return l4proto(e.Socket), true
 		}),
 		str("fd.cip", "The client IP: the peer of accept.", func(e *Event) (string, bool) {
 			if e.Type != "accept" && e.Type != "accept4" {
@@ -492,6 +558,12 @@ func containerFields() []detect.Field {
 		cs("container.image", "The image reference, when known (from the pod).", func(x *Container) string { return x.Image }),
 		cs("container.image.repository", "The image repository, when known.", func(x *Container) string { r, _ := splitImage(x.Image); return r }),
 		cs("container.image.tag", "The image tag, when known.", func(x *Container) string { _, t := splitImage(x.Image); return t }),
+		str("container.privileged", "true when the container runs privileged (securityContext.privileged in its pod spec); absent without --kubernetes, for the host and for containers whose pod is not known.", func(e *Event) (string, bool) {
+			if c := c(e); c != nil && c.PrivilegedKnown {
+				return boolStr(c.Privileged), true
+			}
+			return "", false
+		}),
 		str("container.start_ts", "The container's start time: not known to the sensor, always absent (<NA> in outputs, false in conditions).", func(*Event) (string, bool) {
 			return "", false
 		}),
@@ -520,4 +592,69 @@ func lastIndexByte(s string, c byte) int {
 		}
 	}
 	return -1
+}
+
+// ipSocket says the event carries an IPv4 or IPv6 socket from the kernel.
+func ipSocket(e *Event) bool {
+	return e.HasSocket && (e.Socket.Family == unix.AF_INET || e.Socket.Family == unix.AF_INET6)
+}
+
+// l4proto names a socket's layer-4 protocol as Falco does.
+func l4proto(s Socket) string {
+	switch {
+	case s.Type == unix.SOCK_RAW:
+		return "raw"
+	case s.Proto == unix.IPPROTO_TCP:
+		return "tcp"
+	case s.Proto == unix.IPPROTO_UDP:
+		return "udp"
+	case s.Proto == unix.IPPROTO_ICMP || s.Proto == unix.IPPROTO_ICMPV6:
+		return "icmp"
+	}
+	return "unknown"
+}
+
+var families = map[uint64]string{
+	unix.AF_UNIX: "AF_UNIX", unix.AF_INET: "AF_INET", unix.AF_INET6: "AF_INET6", unix.AF_NETLINK: "AF_NETLINK",
+	unix.AF_PACKET: "AF_PACKET", unix.AF_BLUETOOTH: "AF_BLUETOOTH", unix.AF_VSOCK: "AF_VSOCK", unix.AF_ALG: "AF_ALG",
+	unix.AF_KEY: "AF_KEY", unix.AF_CAN: "AF_CAN", unix.AF_XDP: "AF_XDP", unix.AF_UNSPEC: "AF_UNSPEC",
+}
+
+func familyName(f uint64) string {
+	if n, ok := families[f]; ok {
+		return n
+	}
+	return strconv.FormatUint(f, 10)
+}
+
+// capabilityNames are the kernel's capability numbers' names (include/uapi/linux/capability.h).
+var capabilityNames = [...]string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+}
+
+// capNames renders a capability set as Falco does: the names, in number order, separated
+// by spaces; an unnamed bit as CAP_N.
+func capNames(set uint64) string {
+	var b strings.Builder
+	for i := 0; i < 64; i++ {
+		if set&(1<<i) == 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		if i < len(capabilityNames) {
+			b.WriteString(capabilityNames[i])
+		} else {
+			b.WriteString("CAP_" + strconv.Itoa(i))
+		}
+	}
+	return b.String()
 }

@@ -5,6 +5,8 @@ package monitor
 
 import (
 	"fmt"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +59,11 @@ func (m *Monitor) Handle(raw []byte) error {
 		wall = m.WallNs(r.BootNs)
 	}
 	e := &m.ev
-	*e = syscalls.Event{Time: wall, Hostname: m.Hostname, FD: -1, UIDArg: -1, GIDArg: -1}
+	*e = syscalls.Event{Time: wall, Hostname: m.Hostname, FD: -1, UIDArg: -1, GIDArg: -1, Caps: r.CapEff, HasCaps: true}
+	if r.Flags&sensor.FlagSock != 0 {
+		e.HasSocket = true
+		e.Socket = sockFrom(&r.Sock)
+	}
 	switch r.Kind {
 	case sensor.KindExit:
 		m.Table.Exit(r.Pid)
@@ -69,6 +75,15 @@ func (m *Monitor) Handle(raw []byte) error {
 			exe = exe[1:] // a memfd is no file: Falco names it memfd:NAME
 		}
 		e.Proc = m.Table.Exec(h, exe, args, r.Flags&sensor.FlagTrunc2 != 0, wall)
+		e.Proc.ExeUpperLayer = r.Flags&sensor.FlagUpper != 0
+		if e.Proc.ExeUpperLayer {
+			// the inode times the drop-and-execute rule prints: read while the process
+			// runs (absent once it is gone), and only for these rare execs
+			var st unix.Stat_t
+			if unix.Stat(m.Table.ProcRoot+"/"+strconv.FormatUint(uint64(r.Pid), 10)+"/exe", &st) == nil {
+				e.Proc.ExeCtime, e.Proc.ExeMtime, e.Proc.HasExeIno = st.Ctim.Nano(), st.Mtim.Nano(), true
+			}
+		}
 		e.Type = "execve"
 		if sc := sensor.Lookup(r.Nr); sc != nil && sc.Name == "execveat" {
 			e.Type = "execveat"
@@ -104,6 +119,18 @@ func (m *Monitor) Handle(raw []byte) error {
 		m.OnEvent(e)
 	}
 	return nil
+}
+
+// sockFrom converts the kernel's socket fields.
+func sockFrom(s *sensor.Sock) syscalls.Socket {
+	out := syscalls.Socket{Family: s.Family, Proto: s.Proto, Type: s.Type, LPort: s.LPort, RPort: s.RPort}
+	switch s.Family {
+	case unix.AF_INET:
+		out.LAddr, out.RAddr = netip.AddrFrom4([4]byte(s.LAddr[:4])), netip.AddrFrom4([4]byte(s.RAddr[:4]))
+	case unix.AF_INET6:
+		out.LAddr, out.RAddr = netip.AddrFrom16(s.LAddr).Unmap(), netip.AddrFrom16(s.RAddr).Unmap()
+	}
+	return out
 }
 
 func dirfd(v uint64) int64 { return int64(int32(uint32(v))) }
@@ -179,6 +206,15 @@ func (m *Monitor) fill(e *syscalls.Event, name string, r *sensor.Record) {
 			e.FD = r.Ret
 		}
 		e.Sockaddr = r.Str2
+	case "socket":
+		if r.Ret >= 0 {
+			e.FD = r.Ret
+		}
+		e.Domain, e.HasDomain = r.Num[0], true
+	case "dup", "dup2", "dup3":
+		if r.Ret >= 0 {
+			e.FD = r.Ret
+		}
 	case "ptrace":
 		e.Request = r.Num[0]
 	case "setuid":
@@ -214,8 +250,8 @@ func (m *Monitor) alert(rule *detect.Rule, e *syscalls.Event) error {
 // DropRule is the built-in rule whose alerts report lost events (never silent).
 var DropRule = &detect.Rule{
 	Name:     "eksguard sensor dropped events",
-	Desc:     "The runtime sensor lost kernel events: the ring buffer was full or the in-flight syscall table overflowed. Detections may have been missed while events were lost.",
-	Output:   "Runtime sensor dropped events | lost=%d ringbuf=%d inflight=%d",
+	Desc:     "The runtime sensor lost kernel events: the ring buffer was full. Detections may have been missed while events were lost.",
+	Output:   "Runtime sensor dropped events | lost=%d ringbuf=%d",
 	Priority: detect.PriorityError,
 	Source:   syscalls.SourceName,
 	Enabled:  true,
@@ -225,7 +261,7 @@ var DropRule = &detect.Rule{
 
 // DropAlert builds the alert for lost events since the previous report.
 func DropAlert(delta sensor.Lost, now time.Time, host string) *stream.Alert {
-	out := fmt.Sprintf("Runtime sensor dropped events | lost=%d ringbuf=%d inflight=%d host=%s", delta.Total(), delta.RingBuffer, delta.Pending, host)
+	out := fmt.Sprintf("Runtime sensor dropped events | lost=%d ringbuf=%d host=%s", delta.Total(), delta.RingBuffer, host)
 	return &stream.Alert{Rule: DropRule, Time: now.UTC(), Output: out, Source: syscalls.SourceName, Input: "runtime",
-		Fields: map[string]string{"lost": fmt.Sprint(delta.Total()), "ringbuf": fmt.Sprint(delta.RingBuffer), "inflight": fmt.Sprint(delta.Pending), "evt.hostname": host}}
+		Fields: map[string]string{"lost": fmt.Sprint(delta.Total()), "ringbuf": fmt.Sprint(delta.RingBuffer), "evt.hostname": host}}
 }

@@ -143,7 +143,7 @@ func TestBadRecordsCounted(t *testing.T) {
 // FuzzHandle: any bytes as a ring-buffer record decode or are counted as undecodable, and
 // every field of the syscall source extracts from whatever event they make.
 func FuzzHandle(f *testing.F) {
-	openat, mkdirat, connect := int32(-1), int32(-1), int32(-1)
+	openat, mkdirat, connect, dup3, socket := int32(-1), int32(-1), int32(-1), int32(-1), int32(-1)
 	for nr := int32(0); nr < 1024; nr++ {
 		if sc := sensor.Lookup(nr); sc != nil {
 			switch sc.Name {
@@ -153,6 +153,10 @@ func FuzzHandle(f *testing.F) {
 				mkdirat = nr
 			case "connect":
 				connect = nr
+			case "dup3":
+				dup3 = nr
+			case "socket":
+				socket = nr
 			}
 		}
 	}
@@ -161,6 +165,10 @@ func FuzzHandle(f *testing.F) {
 	f.Add(sensor.Encode(&sensor.Record{Kind: sensor.KindSyscall, Pid: 3, Nr: connect, Num: [3]uint64{3, 0, 16}, Str2: []byte{2, 0, 0, 80, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}}))
 	f.Add(sensor.Encode(&sensor.Record{Kind: sensor.KindExec, Pid: 4, Ppid: 3, Comm: "bash", TTY: 34816, Flags: sensor.FlagResolved, Str1: []byte("bash/bin/usr/"), Str2: []byte("bash\x00-i\x00")}))
 	f.Add(sensor.Encode(&sensor.Record{Kind: sensor.KindExit, Pid: 4}))
+	f.Add(sensor.Encode(&sensor.Record{Kind: sensor.KindSyscall, Pid: 5, Nr: dup3, Ret: 1, Flags: sensor.FlagSock, CapEff: 1 << 21,
+		Sock: sensor.Sock{Family: unix.AF_INET6, Proto: unix.IPPROTO_TCP, Type: unix.SOCK_STREAM, LPort: 40000, RPort: 22, RAddr: [16]byte{15: 1}}}))
+	f.Add(sensor.Encode(&sensor.Record{Kind: sensor.KindSyscall, Pid: 6, Nr: socket, Ret: 3, Num: [3]uint64{unix.AF_PACKET, unix.SOCK_RAW, 0}, Flags: sensor.FlagSock,
+		Sock: sensor.Sock{Family: unix.AF_PACKET, Type: unix.SOCK_RAW}}))
 	f.Add([]byte{0xEB, 1})
 	exs := detecttest.Extractors(f, syscalls.Source(), func(detect.Field) string { return "" })
 	root := f.TempDir()

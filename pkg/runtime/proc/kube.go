@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
@@ -58,13 +59,20 @@ func (k *KubePods) list() {
 	m := map[string]podEntry{}
 	for _, p := range pods.Items {
 		e := podEntry{ns: p.Namespace, name: p.Name, containers: map[string]Pod{}}
+		privileged := map[string]bool{}
+		for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
+			privileged[c.Name] = isPrivileged(c.SecurityContext)
+		}
+		for _, c := range p.Spec.EphemeralContainers {
+			privileged[c.Name] = isPrivileged(c.SecurityContext)
+		}
 		statuses := append(append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...), p.Status.EphemeralContainerStatuses...)
 		for _, cs := range statuses {
 			id := cs.ContainerID
 			if i := strings.Index(id, "://"); i >= 0 {
 				id = id[i+3:]
 			}
-			pod := Pod{Namespace: p.Namespace, Name: p.Name, Container: cs.Name, Image: cs.Image}
+			pod := Pod{Namespace: p.Namespace, Name: p.Name, Container: cs.Name, Image: cs.Image, Privileged: privileged[cs.Name]}
 			if id != "" {
 				e.containers[id] = pod
 			}
@@ -73,6 +81,10 @@ func (k *KubePods) list() {
 		m[string(p.UID)] = e
 	}
 	k.byUID = m
+}
+
+func isPrivileged(sc *corev1.SecurityContext) bool {
+	return sc != nil && sc.Privileged != nil && *sc.Privileged
 }
 
 // Lookup implements PodLookup.

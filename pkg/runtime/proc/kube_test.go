@@ -24,10 +24,12 @@ func TestKubePods(t *testing.T) {
 	cfg := env.ServiceAccountConfig(t, string(manifest), "eksguard", "eksguard-runtime")
 	const cid = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
 	ctx := context.Background()
+	privileged := true
 	env.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{})
 	pod, err := env.Client.CoreV1().Pods("shop").Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "nginx-1", Namespace: "shop"},
-		Spec:       corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "nginx", Image: "nginx:1.27"}}},
+		Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "nginx", Image: "nginx:1.27",
+			SecurityContext: &corev1.SecurityContext{Privileged: &privileged}}}},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +43,7 @@ func TestKubePods(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, ok := k.Lookup(string(pod.UID), cid)
-	if !ok || got != (Pod{Namespace: "shop", Name: "nginx-1", Container: "nginx", Image: "docker.io/library/nginx:1.27"}) {
+	if !ok || got != (Pod{Namespace: "shop", Name: "nginx-1", Container: "nginx", Image: "docker.io/library/nginx:1.27", Privileged: true}) {
 		t.Fatalf("%+v %v", got, ok)
 	}
 	if _, ok := k.Lookup("00000000-0000-0000-0000-000000000000", cid); ok {

@@ -23,6 +23,9 @@ const MaxArgs = 4096
 // Pod describes the pod and container a container ID belongs to.
 type Pod struct {
 	Namespace, Name, Container, Image string
+	// Privileged is the container's securityContext.privileged in the pod spec (known
+	// when Container is set).
+	Privileged bool
 }
 
 // PodLookup finds the pod of a container, by the pod UID of its cgroup path and its ID.
@@ -242,6 +245,7 @@ func (t *Table) container(info container.Info) *syscalls.Container {
 			t.podTried[info.ID] = time.Now()
 			if pod, ok := t.Pods.Lookup(info.PodUID, info.ID); ok {
 				c.Namespace, c.Pod, c.Name, c.Image = pod.Namespace, pod.Name, pod.Container, pod.Image
+				c.Privileged, c.PrivilegedKnown = pod.Privileged, pod.Container != ""
 			}
 		}
 	}

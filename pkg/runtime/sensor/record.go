@@ -15,15 +15,18 @@ const (
 
 // Record flags, as the BPF program sets them.
 const (
-	FlagTrunc1   = 1  // Str1 was cut at the kernel buffer (4,096 bytes)
-	FlagTrunc2   = 2  // Str2 was cut at the kernel buffer
-	FlagResolved = 4  // Str1 is the kernel's resolved path of the opened file or executable, see Path1
-	FlagFault1   = 8  // Str1 could not be read from the process's memory
-	FlagFault2   = 16 // Str2 could not be read
+	FlagTrunc1   = 1   // Str1 was cut at the kernel buffer (4,096 bytes)
+	FlagTrunc2   = 2   // Str2 was cut at the kernel buffer
+	FlagResolved = 4   // Str1 is the kernel's resolved path of the opened file or executable, see Path1
+	FlagFault1   = 8   // Str1 could not be read from the process's memory
+	FlagFault2   = 16  // Str2 could not be read
+	FlagSock     = 32  // Sock describes the call's socket
+	FlagOverlay  = 64  // exec: the executable is on an overlayfs
+	FlagUpper    = 128 // exec: the executable exists in the overlayfs's upper (writable) layer
 )
 
 // HeaderSize is the size of a record's fixed part.
-const HeaderSize = 112
+const HeaderSize = 160
 
 // MaxString is the kernel buffer of one string of a record.
 const MaxString = 4096
@@ -51,6 +54,17 @@ type Record struct {
 	Str1     []byte
 	Str2     []byte
 	FFlags   uint32
+	CapEff   uint64 // the task's effective capabilities (bit N: capability N)
+	Sock     Sock   // with FlagSock
+}
+
+// Sock is what the kernel's socket of a call says: family (AF_*), protocol (IPPROTO_*),
+// type (SOCK_*), local and remote port and address (IPv4 in the first 4 bytes).
+type Sock struct {
+	Family       uint16
+	Proto, Type  uint8
+	LPort, RPort uint16
+	LAddr, RAddr [16]byte
 }
 
 // ErrShort and friends describe records that cannot be decoded.
@@ -99,6 +113,13 @@ func Decode(raw []byte, r *Record) error {
 	l1 := int(le.Uint16(raw[104:]))
 	l2 := int(le.Uint16(raw[106:]))
 	r.FFlags = le.Uint32(raw[108:])
+	r.CapEff = le.Uint64(raw[112:])
+	r.Sock = Sock{}
+	if r.Flags&FlagSock != 0 {
+		r.Sock = Sock{Family: le.Uint16(raw[120:]), Proto: raw[122], Type: raw[123], LPort: le.Uint16(raw[124:]), RPort: le.Uint16(raw[126:])}
+		copy(r.Sock.LAddr[:], raw[128:144])
+		copy(r.Sock.RAddr[:], raw[144:160])
+	}
 	if l1 > MaxString || l2 > MaxString {
 		return fmt.Errorf("string lengths %d and %d exceed the %d-byte kernel buffer", l1, l2, MaxString)
 	}
@@ -165,6 +186,15 @@ func Encode(r *Record) []byte {
 	le.PutUint16(b[104:], uint16(len(r.Str1)))
 	le.PutUint16(b[106:], uint16(len(r.Str2)))
 	le.PutUint32(b[108:], r.FFlags)
+	le.PutUint64(b[112:], r.CapEff)
+	if r.Flags&FlagSock != 0 {
+		le.PutUint16(b[120:], r.Sock.Family)
+		b[122], b[123] = r.Sock.Proto, r.Sock.Type
+		le.PutUint16(b[124:], r.Sock.LPort)
+		le.PutUint16(b[126:], r.Sock.RPort)
+		copy(b[128:144], r.Sock.LAddr[:])
+		copy(b[144:160], r.Sock.RAddr[:])
+	}
 	b = append(b, r.Str1...)
 	return append(b, r.Str2...)
 }

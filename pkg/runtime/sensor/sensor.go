@@ -1,5 +1,6 @@
 // Package sensor loads eksguard's eBPF programs (CO-RE, built with bpf2go and committed),
-// attaches them to syscall tracepoints, and the sched exec/exit tracepoints, and streams their records from one ring buffer. The kernel side
+// attaches them to the raw syscall-exit tracepoint and the sched exec/exit tracepoints, and
+// streams their records from one ring buffer. The kernel side
 // never waits for user space: when the ring buffer is full a record is counted as lost.
 package sensor
 
@@ -21,7 +22,8 @@ import (
 type Options struct {
 	// RingBytes is the ring buffer size (a power of two, at least a page); 0 means 16 MiB.
 	RingBytes uint32
-	// Syscalls limits tracing to these syscall names; nil traces every one in Traced.
+	// Syscalls limits tracing to these syscall names (execs are always followed); nil traces
+	// every one in Traced, an empty non-nil list none.
 	Syscalls []string
 }
 
@@ -31,8 +33,10 @@ type Sensor struct {
 	links    []link.Link
 	rd       *ringbuf.Reader
 	bootWall int64 // wall-clock ns at boot time 0
-	// Notes say what could not be attached (a syscall the kernel lacks).
+	// Notes say what could not be traced.
 	Notes []string
+	// Traced names the syscalls whose exits emit events.
+	Traced []string
 }
 
 // ErrUnsupported wraps the reasons a sensor cannot load here (no BTF, no privilege).
@@ -79,35 +83,37 @@ func Open(opt Options) (*Sensor, error) {
 	for _, n := range opt.Syscalls {
 		want[n] = true
 	}
+	exits := 0
 	for i := range Traced {
 		sc := &Traced[i]
 		nr, has := numbers[sc.Name]
-		if !has || (len(want) > 0 && !want[sc.Name] && sc.Name != "execve" && sc.Name != "execveat") {
+		if !has || (opt.Syscalls != nil && !want[sc.Name] && sc.Name != "execve" && sc.Name != "execveat") {
 			continue
 		}
 		if nr >= 1024 {
 			s.Notes = append(s.Notes, fmt.Sprintf("syscall %s (%d) is beyond the table", sc.Name, nr))
 			continue
 		}
-		c := sensorConf{On: 1, Flags: sc.Flags, P1: sc.P1, P2: sc.P2, N0: sc.N[0], N1: sc.N[1], N2: sc.N[2]}
+		c := sensorConf{On: 1, Flags: sc.Flags, P1: sc.P1, P2: sc.P2, N0: sc.N[0], N1: sc.N[1], N2: sc.N[2], Sockfd: sc.Sock}
 		if sc.Open {
 			c.Open = 1
 		}
-		enter, err := link.Tracepoint("syscalls", "sys_enter_"+sc.Name, s.objs.SysEnter, nil)
-		if err != nil {
-			s.Notes = append(s.Notes, fmt.Sprintf("syscall %s not traced: %v", sc.Name, err))
-			continue
-		}
-		exit, err := link.Tracepoint("syscalls", "sys_exit_"+sc.Name, s.objs.SysExit, nil)
-		if err != nil {
-			enter.Close()
-			s.Notes = append(s.Notes, fmt.Sprintf("syscall %s not traced: %v", sc.Name, err))
-			continue
-		}
-		s.links = append(s.links, enter, exit)
 		if err := s.objs.Config.Put(uint32(nr), c); err != nil {
 			return nil, fmt.Errorf("filling the syscall table: %w", err)
 		}
+		if sc.Flags&cNoExitEvent == 0 {
+			s.Traced = append(s.Traced, sc.Name)
+			exits++
+		}
+	}
+	// One program at every syscall's exit, filtering by number; none at all when no loaded
+	// rule needs a syscall event (execs come from sched_process_exec).
+	if exits > 0 {
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_exit", Program: s.objs.SysExit})
+		if err != nil {
+			return nil, fmt.Errorf("%w: attaching raw_syscalls/sys_exit: %v", ErrUnsupported, err)
+		}
+		s.links = append(s.links, l)
 	}
 	for _, tp := range []struct {
 		name string
@@ -136,16 +142,15 @@ func (s *Sensor) WallNs(boot uint64) int64 { return s.bootWall + int64(boot) }
 // Lost holds the kernel-side loss counters.
 type Lost struct {
 	RingBuffer uint64 // records dropped because the ring buffer was full
-	Pending    uint64 // syscalls not followed because the in-flight table was full
 }
 
 // Total is the sum of the counters.
-func (l Lost) Total() uint64 { return l.RingBuffer + l.Pending }
+func (l Lost) Total() uint64 { return l.RingBuffer }
 
 // Lost reads the loss counters (summed over CPUs).
 func (s *Sensor) Lost() (Lost, error) {
 	var out Lost
-	for i, dst := range []*uint64{&out.RingBuffer, &out.Pending} {
+	for i, dst := range []*uint64{&out.RingBuffer} {
 		var per []uint64
 		if err := s.objs.Lost.Lookup(uint32(i), &per); err != nil {
 			return out, err

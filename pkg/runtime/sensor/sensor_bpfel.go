@@ -14,15 +14,16 @@ import (
 )
 
 type sensorConf struct {
-	_     structs.HostLayout
-	On    uint8
-	Flags uint8
-	P1    uint8
-	P2    uint8
-	N0    uint8
-	N1    uint8
-	N2    uint8
-	Open  uint8
+	_      structs.HostLayout
+	On     uint8
+	Flags  uint8
+	P1     uint8
+	P2     uint8
+	N0     uint8
+	N1     uint8
+	N2     uint8
+	Open   uint8
+	Sockfd uint8
 }
 
 type sensorEv struct {
@@ -53,13 +54,14 @@ type sensorHdr struct {
 	Len1     uint16
 	Len2     uint16
 	Fflags   uint32
-}
-
-type sensorPending struct {
-	_    structs.HostLayout
-	Nr   int32
-	Pad  uint32
-	Args [6]uint64
+	CapEff   uint64
+	SkFamily uint16
+	SkProto  uint8
+	SkType   uint8
+	SkLport  uint16
+	SkRport  uint16
+	SkLaddr  [16]uint8
+	SkRaddr  [16]uint8
 }
 
 // Names of all BPF objects in the ELF.
@@ -69,11 +71,9 @@ const (
 	sensorMapConfig    = "config"
 	sensorMapEvents    = "events"
 	sensorMapLost      = "lost"
-	sensorMapPendings  = "pendings"
 	sensorMapScratch   = "scratch"
 	sensorProgProcExec = "proc_exec"
 	sensorProgProcExit = "proc_exit"
-	sensorProgSysEnter = "sys_enter"
 	sensorProgSysExit  = "sys_exit"
 )
 
@@ -121,7 +121,6 @@ type sensorSpecs struct {
 type sensorProgramSpecs struct {
 	ProcExec *ebpf.ProgramSpec `ebpf:"proc_exec"`
 	ProcExit *ebpf.ProgramSpec `ebpf:"proc_exit"`
-	SysEnter *ebpf.ProgramSpec `ebpf:"sys_enter"`
 	SysExit  *ebpf.ProgramSpec `ebpf:"sys_exit"`
 }
 
@@ -129,11 +128,10 @@ type sensorProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorMapSpecs struct {
-	Config   *ebpf.MapSpec `ebpf:"config"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	Lost     *ebpf.MapSpec `ebpf:"lost"`
-	Pendings *ebpf.MapSpec `ebpf:"pendings"`
-	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
+	Config  *ebpf.MapSpec `ebpf:"config"`
+	Events  *ebpf.MapSpec `ebpf:"events"`
+	Lost    *ebpf.MapSpec `ebpf:"lost"`
+	Scratch *ebpf.MapSpec `ebpf:"scratch"`
 }
 
 // sensorVariableSpecs contains global variables before they are loaded into the kernel.
@@ -162,11 +160,10 @@ func (o *sensorObjects) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorMaps struct {
-	Config   *ebpf.Map `ebpf:"config"`
-	Events   *ebpf.Map `ebpf:"events"`
-	Lost     *ebpf.Map `ebpf:"lost"`
-	Pendings *ebpf.Map `ebpf:"pendings"`
-	Scratch  *ebpf.Map `ebpf:"scratch"`
+	Config  *ebpf.Map `ebpf:"config"`
+	Events  *ebpf.Map `ebpf:"events"`
+	Lost    *ebpf.Map `ebpf:"lost"`
+	Scratch *ebpf.Map `ebpf:"scratch"`
 }
 
 func (m *sensorMaps) Close() error {
@@ -174,7 +171,6 @@ func (m *sensorMaps) Close() error {
 		m.Config,
 		m.Events,
 		m.Lost,
-		m.Pendings,
 		m.Scratch,
 	)
 }
@@ -191,7 +187,6 @@ type sensorVariables struct {
 type sensorPrograms struct {
 	ProcExec *ebpf.Program `ebpf:"proc_exec"`
 	ProcExit *ebpf.Program `ebpf:"proc_exit"`
-	SysEnter *ebpf.Program `ebpf:"sys_enter"`
 	SysExit  *ebpf.Program `ebpf:"sys_exit"`
 }
 
@@ -199,7 +194,6 @@ func (p *sensorPrograms) Close() error {
 	return _SensorClose(
 		p.ProcExec,
 		p.ProcExit,
-		p.SysEnter,
 		p.SysExit,
 	)
 }

@@ -18,7 +18,14 @@ type Syscall struct {
 	N      [3]uint8
 	Open   bool // opens a file: string 1 becomes the kernel's resolved path
 	Flags  uint8
+	// Sock is where the call's socket fd is, whose family, protocol, ports and addresses
+	// the record carries (FlagSock): an argument index, sockRet for the return value, or
+	// none (the zero value is argument 0, so every entry sets it).
+	Sock uint8
 }
+
+// sockRet marks the return value as the socket fd (bpf/sensor.c SOCK_RET).
+const sockRet = 6
 
 // Traced are the syscalls the sensor follows, by name. Their numbers come from the
 // architecture's table (syscalls_*.go); a syscall the architecture lacks (open, mkdir on
@@ -26,40 +33,44 @@ type Syscall struct {
 // syscall's main number, N[1] mode or a second number, N[2] the directory fd of *at calls
 // (AT_FDCWD otherwise) or a socket address length.
 var Traced = []Syscall{
-	{Name: "execve", P1: none, P2: none, N: [3]uint8{none, none, none}, Flags: cNoExitEvent},
-	{Name: "execveat", P1: none, P2: none, N: [3]uint8{none, none, none}, Flags: cNoExitEvent},
-	{Name: "open", P1: 0, P2: none, N: [3]uint8{1, 2, none}, Open: true},
-	{Name: "openat", P1: 1, P2: none, N: [3]uint8{2, 3, 0}, Open: true},
-	{Name: "openat2", P1: 1, P2: none, N: [3]uint8{none, none, 0}, Open: true},
-	{Name: "creat", P1: 0, P2: none, N: [3]uint8{none, 1, none}, Open: true},
-	{Name: "mkdir", P1: 0, P2: none, N: [3]uint8{none, 1, none}},
-	{Name: "mkdirat", P1: 1, P2: none, N: [3]uint8{none, 2, 0}},
-	{Name: "rmdir", P1: 0, P2: none, N: [3]uint8{none, none, none}},
-	{Name: "unlink", P1: 0, P2: none, N: [3]uint8{none, none, none}},
-	{Name: "unlinkat", P1: 1, P2: none, N: [3]uint8{2, none, 0}},
-	{Name: "rename", P1: 0, P2: 1, N: [3]uint8{none, none, none}},
-	{Name: "renameat", P1: 1, P2: 3, N: [3]uint8{none, 2, 0}},
-	{Name: "renameat2", P1: 1, P2: 3, N: [3]uint8{4, 2, 0}},
-	{Name: "link", P1: 0, P2: 1, N: [3]uint8{none, none, none}},
-	{Name: "linkat", P1: 1, P2: 3, N: [3]uint8{4, 2, 0}},
-	{Name: "symlink", P1: 0, P2: 1, N: [3]uint8{none, none, none}},
-	{Name: "symlinkat", P1: 0, P2: 2, N: [3]uint8{none, 1, none}},
-	{Name: "chmod", P1: 0, P2: none, N: [3]uint8{none, 1, none}},
-	{Name: "fchmod", P1: none, P2: none, N: [3]uint8{0, 1, none}},
-	{Name: "fchmodat", P1: 1, P2: none, N: [3]uint8{none, 2, 0}},
-	{Name: "connect", P1: none, P2: 1, N: [3]uint8{0, none, 2}, Flags: cStr2Sockaddr},
-	{Name: "accept", P1: none, P2: 1, N: [3]uint8{0, none, 2}, Flags: cStr2Sockaddr | cSocklenPtr},
-	{Name: "accept4", P1: none, P2: 1, N: [3]uint8{0, none, 2}, Flags: cStr2Sockaddr | cSocklenPtr},
-	{Name: "ptrace", P1: none, P2: none, N: [3]uint8{0, 1, none}},
-	{Name: "setuid", P1: none, P2: none, N: [3]uint8{0, none, none}},
-	{Name: "setgid", P1: none, P2: none, N: [3]uint8{0, none, none}},
-	{Name: "setreuid", P1: none, P2: none, N: [3]uint8{0, 1, none}},
-	{Name: "setregid", P1: none, P2: none, N: [3]uint8{0, 1, none}},
-	{Name: "setresuid", P1: none, P2: none, N: [3]uint8{0, 1, 2}},
-	{Name: "setresgid", P1: none, P2: none, N: [3]uint8{0, 1, 2}},
-	{Name: "memfd_create", P1: 0, P2: none, N: [3]uint8{1, none, none}},
-	{Name: "init_module", P1: 2, P2: none, N: [3]uint8{none, 1, none}},
-	{Name: "finit_module", P1: 1, P2: none, N: [3]uint8{2, 0, none}},
+	{Name: "execve", P1: none, P2: none, N: [3]uint8{none, none, none}, Flags: cNoExitEvent, Sock: none},
+	{Name: "execveat", P1: none, P2: none, N: [3]uint8{none, none, none}, Flags: cNoExitEvent, Sock: none},
+	{Name: "open", P1: 0, P2: none, N: [3]uint8{1, 2, none}, Open: true, Sock: none},
+	{Name: "openat", P1: 1, P2: none, N: [3]uint8{2, 3, 0}, Open: true, Sock: none},
+	{Name: "openat2", P1: 1, P2: none, N: [3]uint8{none, none, 0}, Open: true, Sock: none},
+	{Name: "creat", P1: 0, P2: none, N: [3]uint8{none, 1, none}, Open: true, Sock: none},
+	{Name: "mkdir", P1: 0, P2: none, N: [3]uint8{none, 1, none}, Sock: none},
+	{Name: "mkdirat", P1: 1, P2: none, N: [3]uint8{none, 2, 0}, Sock: none},
+	{Name: "rmdir", P1: 0, P2: none, N: [3]uint8{none, none, none}, Sock: none},
+	{Name: "unlink", P1: 0, P2: none, N: [3]uint8{none, none, none}, Sock: none},
+	{Name: "unlinkat", P1: 1, P2: none, N: [3]uint8{2, none, 0}, Sock: none},
+	{Name: "rename", P1: 0, P2: 1, N: [3]uint8{none, none, none}, Sock: none},
+	{Name: "renameat", P1: 1, P2: 3, N: [3]uint8{none, 2, 0}, Sock: none},
+	{Name: "renameat2", P1: 1, P2: 3, N: [3]uint8{4, 2, 0}, Sock: none},
+	{Name: "link", P1: 0, P2: 1, N: [3]uint8{none, none, none}, Sock: none},
+	{Name: "linkat", P1: 1, P2: 3, N: [3]uint8{4, 2, 0}, Sock: none},
+	{Name: "symlink", P1: 0, P2: 1, N: [3]uint8{none, none, none}, Sock: none},
+	{Name: "symlinkat", P1: 0, P2: 2, N: [3]uint8{none, 1, none}, Sock: none},
+	{Name: "chmod", P1: 0, P2: none, N: [3]uint8{none, 1, none}, Sock: none},
+	{Name: "fchmod", P1: none, P2: none, N: [3]uint8{0, 1, none}, Sock: none},
+	{Name: "fchmodat", P1: 1, P2: none, N: [3]uint8{none, 2, 0}, Sock: none},
+	{Name: "connect", P1: none, P2: 1, N: [3]uint8{0, none, 2}, Flags: cStr2Sockaddr, Sock: 0},
+	{Name: "accept", P1: none, P2: 1, N: [3]uint8{0, none, 2}, Flags: cStr2Sockaddr | cSocklenPtr, Sock: sockRet},
+	{Name: "accept4", P1: none, P2: 1, N: [3]uint8{0, none, 2}, Flags: cStr2Sockaddr | cSocklenPtr, Sock: sockRet},
+	{Name: "socket", P1: none, P2: none, N: [3]uint8{0, 1, 2}, Sock: sockRet},
+	{Name: "dup", P1: none, P2: none, N: [3]uint8{0, none, none}, Sock: sockRet},
+	{Name: "dup2", P1: none, P2: none, N: [3]uint8{0, 1, none}, Sock: sockRet},
+	{Name: "dup3", P1: none, P2: none, N: [3]uint8{0, 1, 2}, Sock: sockRet},
+	{Name: "ptrace", P1: none, P2: none, N: [3]uint8{0, 1, none}, Sock: none},
+	{Name: "setuid", P1: none, P2: none, N: [3]uint8{0, none, none}, Sock: none},
+	{Name: "setgid", P1: none, P2: none, N: [3]uint8{0, none, none}, Sock: none},
+	{Name: "setreuid", P1: none, P2: none, N: [3]uint8{0, 1, none}, Sock: none},
+	{Name: "setregid", P1: none, P2: none, N: [3]uint8{0, 1, none}, Sock: none},
+	{Name: "setresuid", P1: none, P2: none, N: [3]uint8{0, 1, 2}, Sock: none},
+	{Name: "setresgid", P1: none, P2: none, N: [3]uint8{0, 1, 2}, Sock: none},
+	{Name: "memfd_create", P1: 0, P2: none, N: [3]uint8{1, none, none}, Sock: none},
+	{Name: "init_module", P1: 2, P2: none, N: [3]uint8{none, 1, none}, Sock: none},
+	{Name: "finit_module", P1: 1, P2: none, N: [3]uint8{2, 0, none}, Sock: none},
 }
 
 // byNr maps this architecture's syscall numbers to the traced syscalls.

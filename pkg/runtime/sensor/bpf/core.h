@@ -42,14 +42,60 @@ enum {
 	BPF_F_NO_PREALLOC = 1,
 };
 
+struct bpf_raw_tracepoint_args {
+	__u64 args[0];
+};
+
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 typedef struct { unsigned int val; } kuid_t;
 typedef struct { unsigned int val; } kgid_t;
+typedef struct { __u64 val; } kernel_cap_t;
 
 struct cred {
 	kuid_t euid;
 	kgid_t egid;
+	kernel_cap_t cap_effective; /* 64 bits; only its offset is relocated */
+};
+
+struct in6_addr {
+	__u8 s6_addr[16];
+};
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	__u16 sk_protocol;
+};
+
+struct socket {
+	short type;
+	struct sock *sk;
+};
+
+struct super_block {
+	unsigned long s_magic;
+};
+
+struct inode {
+	unsigned short i_mode;
+	struct super_block *i_sb;
+};
+
+/* overlayfs's inode: the VFS inode is embedded; __upperdentry is set when the file exists
+ * in the upper (writable) layer. */
+struct ovl_inode {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
 };
 
 struct tty_driver {
@@ -123,8 +169,22 @@ struct fs_struct {
 
 struct file {
 	struct path f_path;
+	struct inode *f_inode;
 	unsigned int f_flags;
 	unsigned int f_mode;
+	void *private_data;
+};
+
+/* The saved user registers, of either architecture: CO-RE keeps the flavour whose fields the
+ * running kernel has. */
+struct pt_regs___x86 {
+	unsigned long r10, r9, r8, dx, si, di, orig_ax;
+};
+
+struct pt_regs___arm64 {
+	__u64 regs[31];
+	__u64 orig_x0;
+	__s32 syscallno;
 };
 
 #pragma clang attribute pop

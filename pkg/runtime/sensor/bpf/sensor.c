@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// eksguard runtime sensor: syscall tracepoints and one LSM-adjacent fentry hook feed one
-// ring buffer. The kernel side never waits: when the ring buffer is full the event is
+// eksguard runtime sensor: the raw syscall-exit tracepoint and the sched exec/exit
+// tracepoints feed one ring buffer. The kernel side never waits: when the ring buffer is full the event is
 // counted as lost and dropped. Which syscalls are traced, and which of their arguments
 // are paths or numbers, is a table user space fills (config), so this program knows no
 // syscall numbers and runs on any architecture.
@@ -10,6 +10,11 @@
 #include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* bpf_rdonly_cast makes a kernel address a typed pointer whose fields are read with plain
+ * loads the kernel guards (as for bpf_get_current_task_btf), instead of a helper call each. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KCAST(type, p) ((type *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(type)))
 
 #define STRMAX 4096           /* one string of an event: a path, a command line */
 #define MAXNR 1024            /* syscall numbers the config table covers */
@@ -22,6 +27,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define F_RESOLVED 4          /* string 1 is the kernel's resolved path of the opened file or executable */
 #define F_FAULT1 8            /* string 1 could not be read from user memory */
 #define F_FAULT2 16           /* string 2 could not be read */
+#define F_SOCK 32             /* the sk_* fields describe the call's socket */
+#define F_OVERLAY 64          /* exec: the executable is on an overlayfs */
+#define F_UPPER 128           /* exec: ... and exists in its upper (writable) layer */
 /* With F_RESOLVED, string 1 holds the components leaf first, each followed by '/'. */
 
 /* Config flags. */
@@ -42,7 +50,10 @@ struct conf {
 	__u8 p1, p2;          /* argument index of string 1 and 2, or NONE */
 	__u8 n0, n1, n2;      /* argument index of numbers 0..2, or NONE */
 	__u8 open;            /* 1 when the syscall opens a file (resolved path wanted) */
+	__u8 sockfd;          /* the socket's fd: argument index, SOCK_RET the return value, or NONE */
 };
+
+#define SOCK_RET 6
 
 struct hdr {
 	__u8 magic;           /* 0xEB */
@@ -60,6 +71,14 @@ struct hdr {
 	char comm[16];
 	__u16 len1, len2;     /* string lengths without NUL */
 	__u32 fflags;         /* the opened file's f_flags (F_RESOLVED) */
+	__u64 cap_eff;        /* the task's effective capabilities */
+	__u16 sk_family;      /* F_SOCK: the socket's family, */
+	__u8 sk_proto;        /* protocol (IPPROTO_*), */
+	__u8 sk_type;         /* type (SOCK_*), */
+	__u16 sk_lport;       /* local port, */
+	__u16 sk_rport;       /* remote port (host order), */
+	__u8 sk_laddr[16];    /* local and remote address (IPv4 in the first 4 bytes) */
+	__u8 sk_raddr[16];
 };
 
 struct ev {
@@ -67,11 +86,6 @@ struct ev {
 	char data[2 * STRMAX];
 };
 
-struct pending {
-	__s32 nr;
-	__u32 pad;
-	__u64 args[6];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -86,22 +100,14 @@ struct {
 } config SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct pending);
-} pendings SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ev);
 } scratch SEC(".maps");
 
-/* Loss counters, per CPU: 0 ring buffer full, 1 pending table full. */
+/* Loss counters, per CPU: 0 ring buffer full. */
 #define L_RINGBUF 0
-#define L_PENDING 1
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 4);
@@ -116,20 +122,6 @@ static __always_inline void count_lost(__u32 what)
 		*n += 1;
 }
 
-struct sys_enter_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__u64 args[6];
-};
-
-struct sys_exit_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__s64 ret;
-};
-
 struct exec_ctx {
 	__u64 common;
 	__u32 filename_loc;
@@ -139,7 +131,8 @@ struct exec_ctx {
 
 static __always_inline void fill_hdr(struct hdr *h, __u8 type)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	/* A BTF pointer: the reads below are plain loads the kernel guards, not helper calls. */
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pt = bpf_get_current_pid_tgid();
 	h->magic = 0xEB;
 	h->type = type;
@@ -148,17 +141,21 @@ static __always_inline void fill_hdr(struct hdr *h, __u8 type)
 	h->cgroup = bpf_get_current_cgroup_id();
 	h->pid = pt >> 32;
 	h->tid = (__u32)pt;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = BPF_CORE_READ(task, cred, euid.val);
-	h->gid = BPF_CORE_READ(task, cred, egid.val);
+	h->ppid = task->real_parent->tgid;
+	const struct cred *cred = task->cred;
+	h->uid = cred->euid.val;
+	h->gid = cred->egid.val;
+	h->cap_eff = 0;
+	bpf_probe_read_kernel(&h->cap_eff, sizeof(h->cap_eff), &cred->cap_effective);
 	h->loginuid = (__u32)-1;
 	if (bpf_core_field_exists(task->loginuid))
-		h->loginuid = BPF_CORE_READ(task, loginuid.val);
+		h->loginuid = task->loginuid.val;
 	h->tty = 0;
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	struct tty_struct *tty = task->signal->tty;
 	if (tty) {
-		int major = BPF_CORE_READ(tty, driver, major);
-		int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		struct tty_driver *drv = tty->driver;
+		int major = drv->major;
+		int minor = drv->minor_start + tty->index;
 		/* new_encode_dev, as /proc/PID/stat's tty_nr */
 		h->tty = (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 	}
@@ -206,56 +203,64 @@ static __always_inline __u16 read_user_str(struct ev *e, char *dst, __u64 ptr, _
 	return (__u16)(n - 1);
 }
 
-SEC("tracepoint/syscalls/sys_enter")
-int sys_enter(struct sys_enter_ctx *ctx)
+/* A syscall's number and arguments, read from the saved user registers at its exit: they
+ * still hold what the call was made with, so nothing is kept between entry and exit. */
+struct sysargs {
+	__s64 nr;
+	__u64 a[6];
+};
+
+static __always_inline void read_regs(void *regs, struct sysargs *s, bool args)
 {
-	__u32 nr = ctx->nr;
-	if (nr >= MAXNR)
-		return 0;
-	struct conf *c = bpf_map_lookup_elem(&config, &nr);
-	if (!c || !c->on)
-		return 0;
-	struct pending p = {};
-	p.nr = ctx->nr;
-	/* Read the arguments through a helper: a direct read of all six would exceed the
-	 * record of a syscall with fewer, and the kernel refuses to attach such a program. */
-	bpf_probe_read_kernel(p.args, sizeof(p.args), (void *)ctx + 16);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&pendings, &tid, &p, BPF_ANY))
-		count_lost(L_PENDING);
-	return 0;
+	if (bpf_core_type_exists(struct pt_regs___x86) && bpf_core_field_exists(struct pt_regs___x86, orig_ax)) {
+		struct pt_regs___x86 *r = KCAST(struct pt_regs___x86, regs);
+		s->nr = r->orig_ax;
+		if (!args)
+			return;
+		s->a[0] = r->di;
+		s->a[1] = r->si;
+		s->a[2] = r->dx;
+		s->a[3] = r->r10;
+		s->a[4] = r->r8;
+		s->a[5] = r->r9;
+	} else {
+		/* arm64: x0 holds the return value by now; orig_x0 the first argument */
+		struct pt_regs___arm64 *r = KCAST(struct pt_regs___arm64, regs);
+		s->nr = r->syscallno;
+		if (!args)
+			return;
+		s->a[0] = r->orig_x0;
+		s->a[1] = r->regs[1];
+		s->a[2] = r->regs[2];
+		s->a[3] = r->regs[3];
+		s->a[4] = r->regs[4];
+		s->a[5] = r->regs[5];
+	}
 }
 
-static __always_inline __u64 argn(struct pending *p, __u8 i)
+static __always_inline __u64 argn(struct sysargs *a, __u8 i)
 {
 	switch (i) {
-	case 0: return p->args[0];
-	case 1: return p->args[1];
-	case 2: return p->args[2];
-	case 3: return p->args[3];
-	case 4: return p->args[4];
-	case 5: return p->args[5];
+	case 0: return a->a[0];
+	case 1: return a->a[1];
+	case 2: return a->a[2];
+	case 3: return a->a[3];
+	case 4: return a->a[4];
+	case 5: return a->a[5];
 	}
 	return 0;
 }
 
 #define MAXDEPTH 128        /* path components walked */
 
-/* The walk's state. Field offsets are relocated in the calling program and carried here:
- * the loop callback reads kernel memory at plain offsets. */
+/* The walk's state; the loop callback makes typed pointers of the addresses again. */
 struct walk {
 	__u64 d, root_d, vm, root_m, m;
 	__u32 off;
 	__u32 done;
-	__u32 o_mnt_root, o_mnt_parent, o_mountpoint, o_mount_mnt, o_d_parent, o_d_name;
+	__u32 mnt_off;
+	__u32 pad;
 };
-
-static __always_inline __u64 kptr(__u64 base, __u32 off)
-{
-	__u64 v = 0;
-	bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + off));
-	return v;
-}
 
 /* walk_step goes one path component up; it returns 1 to stop. Components are written to
  * the scratch event's data, leaf first, each followed by '/'. */
@@ -268,40 +273,38 @@ static long walk_step(__u64 i, struct walk *w)
 		w->done = 1;
 		return 1;
 	}
-	if (w->d == kptr(w->vm, w->o_mnt_root)) {
-		__u64 parent = kptr(w->m, w->o_mnt_parent);
+	struct dentry *d = KCAST(struct dentry, w->d);
+	struct vfsmount *vm = KCAST(struct vfsmount, w->vm);
+	if (d == vm->mnt_root) {
+		struct mount *m = KCAST(struct mount, w->m);
+		__u64 parent = (__u64)m->mnt_parent;
 		if (parent == w->m || !parent) {
 			w->done = 1; /* the top of a mount tree the root is not in */
 			return 1;
 		}
-		w->d = kptr(w->m, w->o_mountpoint);
+		w->d = (__u64)m->mnt_mountpoint;
 		w->m = parent;
-		w->vm = parent + w->o_mount_mnt;
+		w->vm = parent + w->mnt_off;
 		return 0;
 	}
-	__u64 parent = kptr(w->d, w->o_d_parent);
+	__u64 parent = (__u64)d->d_parent;
 	__u32 off = w->off;
+	if (off >= STRMAX - 256)
+		return 1;
+	long n = bpf_probe_read_kernel_str(&e->data[off], 256, d->d_name.name);
 	if (parent == w->d || !parent) {
 		/* A disconnected dentry (a memfd, an unlinked pseudo file): its own name is all
 		 * the path there is ("memfd:NAME"). */
-		if (off < STRMAX - 256) {
-			__u64 pname = kptr(w->d, w->o_d_name);
-			long n = bpf_probe_read_kernel_str(&e->data[off], 256, (void *)pname);
-			if (n > 1) {
-				off += n - 1;
-				if (off < STRMAX) {
-					e->data[off] = '/';
-					w->off = off + 1;
-				}
+		if (n > 1) {
+			off += n - 1;
+			if (off < STRMAX) {
+				e->data[off] = '/';
+				w->off = off + 1;
 			}
 		}
 		w->done = 1;
 		return 1;
 	}
-	if (off >= STRMAX - 256)
-		return 1;
-	__u64 name = kptr(w->d, w->o_d_name);
-	long n = bpf_probe_read_kernel_str(&e->data[off], 256, (void *)name);
 	if (n <= 1)
 		return 1;
 	off += n - 1;
@@ -317,23 +320,18 @@ static long walk_step(__u64 i, struct walk *w)
  * scratch event's string 1 (components leaf first) and returns its length, or -1 when the
  * walk did not reach the root. Symbolic links, "..", /proc/self/root and bind mounts are
  * already followed: this is the file that was opened, not the name that was asked for. */
-static __always_inline long resolve(struct file *file)
+static __always_inline long resolve(struct ev *e, struct file *file)
 {
 	if (!file)
 		return -1;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct walk w = {};
-	w.o_mnt_root = bpf_core_field_offset(struct vfsmount, mnt_root);
-	w.o_mnt_parent = bpf_core_field_offset(struct mount, mnt_parent);
-	w.o_mountpoint = bpf_core_field_offset(struct mount, mnt_mountpoint);
-	w.o_mount_mnt = bpf_core_field_offset(struct mount, mnt);
-	w.o_d_parent = bpf_core_field_offset(struct dentry, d_parent);
-	w.o_d_name = bpf_core_field_offset(struct dentry, d_name) + bpf_core_field_offset(struct qstr, name);
-	w.root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	w.root_m = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	w.d = (__u64)BPF_CORE_READ(file, f_path.dentry);
-	w.vm = (__u64)BPF_CORE_READ(file, f_path.mnt);
-	w.m = w.vm - w.o_mount_mnt;
+	w.mnt_off = bpf_core_field_offset(struct mount, mnt);
+	w.root_d = (__u64)task->fs->root.dentry;
+	w.root_m = (__u64)task->fs->root.mnt;
+	w.d = (__u64)file->f_path.dentry;
+	w.vm = (__u64)file->f_path.mnt;
+	w.m = w.vm - w.mnt_off;
 	bpf_loop(MAXDEPTH, walk_step, &w, 0);
 	if (!w.done)
 		return -1;
@@ -345,65 +343,104 @@ static __always_inline struct file *fd_file(long fd)
 {
 	if (fd < 0)
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned long)fd >= max)
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	if ((unsigned long)fd >= fdt->max_fds)
 		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	if (!f)
+		return 0;
+	return KCAST(struct file, f);
 }
 
-SEC("tracepoint/syscalls/sys_exit")
-int sys_exit(struct sys_exit_ctx *ctx)
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define AF_INET 2
+#define AF_INET6 10
+
+/* read_sock fills the socket fields of the header when fd is a socket. */
+static __always_inline void read_sock(struct hdr *h, long fd)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *pp = bpf_map_lookup_elem(&pendings, &tid);
-	if (!pp)
-		return 0;
-	struct pending p = *pp;
-	bpf_map_delete_elem(&pendings, &tid);
-	__u32 nr = p.nr;
+	struct file *f = fd_file(fd);
+	if (!f)
+		return;
+	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return;
+	struct socket *sock = KCAST(struct socket, f->private_data);
+	struct sock *sk = sock->sk;
+	if (!sk)
+		return;
+	h->flags |= F_SOCK;
+	h->sk_type = sock->type;
+	h->sk_family = sk->__sk_common.skc_family;
+	h->sk_proto = sk->sk_protocol;
+	h->sk_lport = sk->__sk_common.skc_num;
+	h->sk_rport = __builtin_bswap16(sk->__sk_common.skc_dport);
+	__builtin_memset(h->sk_laddr, 0, sizeof(h->sk_laddr));
+	__builtin_memset(h->sk_raddr, 0, sizeof(h->sk_raddr));
+	if (h->sk_family == AF_INET) {
+		bpf_probe_read_kernel(h->sk_laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_probe_read_kernel(h->sk_raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (h->sk_family == AF_INET6) {
+		bpf_probe_read_kernel(h->sk_laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_probe_read_kernel(h->sk_raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* sys_exit runs at the exit of every syscall (the raw tracepoint: no per-syscall perf
+ * record is built) and keeps only those the table turns on. */
+SEC("raw_tracepoint/sys_exit")
+int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	void *regs = (void *)ctx->args[0];
+	__s64 ret = (__s64)ctx->args[1];
+	struct sysargs a;
+	read_regs(regs, &a, false);
+	__u32 nr = (__u32)a.nr;
 	if (nr >= MAXNR)
 		return 0;
 	struct conf *c = bpf_map_lookup_elem(&config, &nr);
-	if (!c)
-		return 0;
-	if (c->flags & C_NO_EXIT_EVENT)
+	if (!c || !c->on || (c->flags & C_NO_EXIT_EVENT))
 		return 0;
 	struct ev *e = get_scratch();
 	if (!e)
 		return 0;
+	read_regs(regs, &a, true);
 	fill_hdr(&e->h, ET_SYSCALL);
-	e->h.nr = p.nr;
-	e->h.ret = ctx->ret;
+	e->h.nr = nr;
+	e->h.ret = ret;
 	if (c->n0 != NONE)
-		e->h.num[0] = argn(&p, c->n0);
+		e->h.num[0] = argn(&a, c->n0);
 	if (c->n1 != NONE)
-		e->h.num[1] = argn(&p, c->n1);
+		e->h.num[1] = argn(&a, c->n1);
 	if (c->n2 != NONE)
-		e->h.num[2] = argn(&p, c->n2);
+		e->h.num[2] = argn(&a, c->n2);
+	if (c->sockfd != NONE) {
+		long fd = c->sockfd == SOCK_RET ? ret : (long)(int)argn(&a, c->sockfd);
+		if (fd >= 0)
+			read_sock(&e->h, fd);
+	}
 	__u32 len1 = 0;
-	if (c->open && ctx->ret >= 0) {
-		struct file *f = fd_file(ctx->ret);
-		long n = resolve(f);
+	if (c->open && ret >= 0) {
+		struct file *f = fd_file(ret);
+		long n = resolve(e, f);
 		if (n >= 0) {
 			len1 = n;
 			e->h.flags |= F_RESOLVED;
-			e->h.fflags = BPF_CORE_READ(f, f_flags);
+			e->h.fflags = f->f_flags;
 		}
 	}
 	if (!(e->h.flags & F_RESOLVED) && c->p1 != NONE)
-		len1 = read_user_str(e, e->data, argn(&p, c->p1), F_TRUNC1, F_FAULT1);
+		len1 = read_user_str(e, e->data, argn(&a, c->p1), F_TRUNC1, F_FAULT1);
 	e->h.len1 = len1;
 	__u32 off = len1 & (STRMAX - 1);
 	__u32 len2 = 0;
 	if (c->p2 != NONE) {
-		__u64 ptr = argn(&p, c->p2);
+		__u64 ptr = argn(&a, c->p2);
 		if (c->flags & C_STR2_SOCKADDR) {
-			__u64 sl = c->n2 != NONE ? argn(&p, c->n2) : 0;
+			__u64 sl = c->n2 != NONE ? argn(&a, c->n2) : 0;
 			/* accept passes a pointer to the length: read it after the call filled it */
 			if ((c->flags & C_SOCKLEN_PTR) && sl) {
 				__u32 l = 0;
@@ -431,14 +468,23 @@ int proc_exec(struct exec_ctx *ctx)
 	if (!e)
 		return 0;
 	fill_hdr(&e->h, ET_EXEC);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *pp = bpf_map_lookup_elem(&pendings, &tid);
-	if (pp)
-		e->h.nr = pp->nr;
-	/* the pending entry is removed by the exit of execve */
+	/* execve or execveat: the syscall number is still in the saved registers */
+	struct sysargs a;
+	read_regs((void *)bpf_task_pt_regs(bpf_get_current_task_btf()), &a, false);
+	e->h.nr = (__s32)a.nr;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 len1 = 0;
-	long r = resolve(BPF_CORE_READ(task, mm, exe_file));
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	long r = resolve(e, exe ? KCAST(struct file, exe) : 0);
+	if (exe && bpf_core_type_exists(struct ovl_inode)) {
+		struct inode *ino = KCAST(struct file, exe)->f_inode;
+		if (ino && ino->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC) {
+			e->h.flags |= F_OVERLAY;
+			struct ovl_inode *oi = KCAST(struct ovl_inode, (void *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode));
+			if (oi->__upperdentry)
+				e->h.flags |= F_UPPER;
+		}
+	}
 	if (r >= 0) {
 		len1 = r;
 		e->h.flags |= F_RESOLVED;
