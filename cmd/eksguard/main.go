@@ -8,6 +8,7 @@ import (
 
 	"github.com/eksguard/eksguard/internal/cli"
 	"github.com/eksguard/eksguard/internal/gctune"
+	"github.com/eksguard/eksguard/internal/startup"
 )
 
 // gcHeadroom is how far the heap may grow above the live heap between collections.
@@ -26,5 +27,6 @@ func main() {
 			debug.SetMemoryLimit(256 << 20)
 		}
 	}
+	startup.ReleaseExecutablePages()
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package startup
+
+// ReleaseExecutablePages does nothing outside Linux.
+func ReleaseExecutablePages() {}
