@@ -120,16 +120,12 @@ failed after others were done (the output lists both; the journal records them).
 			if captureOnly && req.Cordon {
 				return usageErr("--capture-only and --cordon exclude each other")
 			}
-			cfg, name, err := kube.config()
+			r, err := kube.responder()
 			if err != nil {
 				return err
 			}
 			ctx, stop := signalContext(cmd)
 			defer stop()
-			r, err := respond.New(cfg, respond.Options{Cluster: name})
-			if err != nil {
-				return usageErr("%v", err)
-			}
 			pods, err := pickPods(ctx, r, ns, args, q)
 			if err != nil {
 				return usageErr("%v", err)
@@ -203,16 +199,12 @@ policy and its journal are kept: run release again).`,
 			if err := respond.ValidIncident(args[0]); err != nil {
 				return usageErr("%v", err)
 			}
-			cfg, name, err := kube.config()
+			r, err := kube.responder()
 			if err != nil {
 				return err
 			}
 			ctx, stop := signalContext(cmd)
 			defer stop()
-			r, err := respond.New(cfg, respond.Options{Cluster: name})
-			if err != nil {
-				return usageErr("%v", err)
-			}
 			res, err := r.Release(ctx, ns, args[0], dryRun)
 			return finishRespond(cmd.OutOrStdout(), format, res, err)
 		},
@@ -287,13 +279,9 @@ Exit status: 0 done (also when nothing matches), 2 for usage errors.`,
 			if !q.set() {
 				return usageErr("give --image, --service-account or --label")
 			}
-			cfg, name, err := kube.config()
+			r, err := kube.responder()
 			if err != nil {
 				return err
-			}
-			r, err := respond.New(cfg, respond.Options{Cluster: name})
-			if err != nil {
-				return usageErr("%v", err)
 			}
 			found, err := r.Find(cmd.Context(), q.query(ns))
 			if err != nil {
@@ -413,4 +401,17 @@ func printResult(out io.Writer, res *respond.Result) {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(out, "warning:", w)
 	}
+}
+
+// responder connects the incident-response commands to the cluster the flags name.
+func (k *kubeFlags) responder() (*respond.Responder, error) {
+	cfg, name, err := k.config()
+	if err != nil {
+		return nil, err
+	}
+	r, err := respond.New(cfg, respond.Options{Cluster: name})
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return r, nil
 }
