@@ -188,7 +188,7 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 				if !plan.DryRun && !kubeOn {
 					return usageErr("--respond %s: dryRun: false acts on pods through the API server: add --kubernetes", respondFile)
 				}
-				disp = &respond.Dispatcher{Plan: plan, Actor: "eksguard detect runtime", Node: nodeName, Responder: respond.Describe{}}
+				disp = &respond.Dispatcher{Plan: plan, Actor: "eksguard detect runtime", Responder: respond.Describe{}}
 				mode := "dry-run"
 				if !plan.DryRun {
 					mode = "live"
@@ -260,21 +260,26 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 				res *respond.Result
 				req *respond.Request
 			}
-			responses := make(chan pending, 64)
+			var responses chan pending // decided responses, carried out off the event path
 			responderDone := make(chan struct{})
-			go func() {
-				defer close(responderDone)
-				for p := range responses {
-					if p.req != nil {
-						disp.Do(context.WithoutCancel(cmd.Context()), p.res, p.req)
+			if disp == nil {
+				close(responderDone)
+			} else {
+				responses = make(chan pending, 64)
+				go func() {
+					defer close(responderDone)
+					for p := range responses {
+						if p.req != nil {
+							disp.Do(context.WithoutCancel(cmd.Context()), p.res, p.req)
+						}
+						met.responses.Add(1)
+						if p.res.Err != nil {
+							met.responseErrors.Add(1)
+						}
+						fmt.Fprintln(stderr, "eksguard: respond:", p.res.String())
 					}
-					met.responses.Add(1)
-					if p.res.Err != nil {
-						met.responseErrors.Add(1)
-					}
-					fmt.Fprintln(stderr, "eksguard: respond:", p.res.String())
-				}
-			}()
+				}()
+			}
 			host, _ := os.Hostname()
 			emit := func(a *stream.Alert) error {
 				mu.Lock()
@@ -374,9 +379,11 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 			})
 			<-tickDone
 			checkLost()
-			mu.Lock()
-			close(responses) // responses under way are finished before the summary
-			mu.Unlock()
+			if responses != nil {
+				mu.Lock()
+				close(responses) // responses under way are finished before the summary
+				mu.Unlock()
+			}
 			<-responderDone
 			if readErr != nil {
 				sum.Errors = append(sum.Errors, finding.InputError{Input: "runtime sensor", Message: readErr.Error()})
@@ -413,7 +420,7 @@ Runs until interrupted or --duration passes. Exit status: 0 no alert at or above
 	c.Flags().StringVar(&procRoot, "proc", "/proc", "the host's proc file system (in a pod: the host's /proc mounted read-only)")
 	c.Flags().StringVar(&cgroupRoot, "cgroup-root", "/sys/fs/cgroup", "the host's cgroup file system (its cgroup v2 part is used)")
 	c.Flags().BoolVar(&kubeOn, "kubernetes", false, "name pods and namespaces from the API server (kubeconfig, or the pod's service account)")
-	c.Flags().StringVar(&nodeName, "node-name", os.Getenv("NODE_NAME"), "this node's name: list only its pods, and the node --respond cordons")
+	c.Flags().StringVar(&nodeName, "node-name", os.Getenv("NODE_NAME"), "this node's name: list only its pods (whose node is the one --respond cordons)")
 	kube.register(c)
 	return c
 }

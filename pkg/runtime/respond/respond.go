@@ -172,7 +172,6 @@ type Dispatcher struct {
 	Plan      *Plan
 	Responder Responder
 	Actor     string
-	Node      string
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 
@@ -180,18 +179,6 @@ type Dispatcher struct {
 	last   map[string]time.Time // rule + pod -> last response
 	minute time.Time
 	count  int
-}
-
-// Handle responds to one alert; it returns nothing for a rule the plan does not name.
-func (d *Dispatcher) Handle(ctx context.Context, a *stream.Alert) []Result {
-	res, req := d.Decide(a)
-	if res == nil {
-		return nil
-	}
-	if req != nil {
-		d.Do(ctx, res, req)
-	}
-	return []Result{*res}
 }
 
 // Do carries out a request Decide returned, recording the outcome in res. It may take as

@@ -47,10 +47,10 @@ func TestDispatcher(t *testing.T) {
 	rec := &recorder{}
 	d := &Dispatcher{Plan: p, Responder: rec, Actor: "test", Now: func() time.Time { return now }}
 	ctx := context.Background()
-	if res := d.Handle(ctx, alert("Other rule", "ns", "p")); res != nil {
+	if res := handle(ctx, d, alert("Other rule", "ns", "p")); res != nil {
 		t.Fatalf("unplanned rule: %v", res)
 	}
-	res := d.Handle(ctx, alert("Read sensitive file untrusted", "shop", "nginx-1"))
+	res := handle(ctx, d, alert("Read sensitive file untrusted", "shop", "nginx-1"))
 	if len(rec.reqs) != 1 || res[0].Err != nil {
 		t.Fatalf("%v %+v", res, rec.reqs)
 	}
@@ -61,26 +61,26 @@ func TestDispatcher(t *testing.T) {
 		t.Fatalf("request %+v", r)
 	}
 	// The same rule on the same pod within the window is deduplicated; another pod is not.
-	if res := d.Handle(ctx, alert("Read sensitive file untrusted", "shop", "nginx-1")); !strings.HasPrefix(res[0].Skipped, "deduplicated") {
+	if res := handle(ctx, d, alert("Read sensitive file untrusted", "shop", "nginx-1")); !strings.HasPrefix(res[0].Skipped, "deduplicated") {
 		t.Fatalf("%+v", res)
 	}
-	d.Handle(ctx, alert("Terminal shell in container", "shop", "nginx-1"))
+	handle(ctx, d, alert("Terminal shell in container", "shop", "nginx-1"))
 	if last := rec.reqs[len(rec.reqs)-1]; last.Quarantine || last.Cordon {
 		t.Fatalf("capture only: %+v", last)
 	}
-	d.Handle(ctx, alert("Terminal shell in container", "shop", "nginx-2"))
+	handle(ctx, d, alert("Terminal shell in container", "shop", "nginx-2"))
 	// The fourth response within a minute is over the limit of 3.
-	if res := d.Handle(ctx, alert("Terminal shell in container", "shop", "nginx-3")); !strings.HasPrefix(res[0].Skipped, "rate limit") {
+	if res := handle(ctx, d, alert("Terminal shell in container", "shop", "nginx-3")); !strings.HasPrefix(res[0].Skipped, "rate limit") {
 		t.Fatalf("%+v", res)
 	}
 	now = now.Add(6 * time.Minute)
-	d.Handle(ctx, alert("Read sensitive file untrusted", "shop", "nginx-1"))
+	handle(ctx, d, alert("Read sensitive file untrusted", "shop", "nginx-1"))
 	if len(rec.reqs) != 4 {
 		t.Fatalf("%d requests, want 4", len(rec.reqs))
 	}
 	// No pod: nothing is done, and the result says why.
 	host := &stream.Alert{Rule: &detect.Rule{Name: "Terminal shell in container"}, Subject: finding.Subject{Kind: "Process", Name: "bash[1]"}}
-	if res := d.Handle(ctx, host); res[0].Skipped == "" || len(rec.reqs) != 4 {
+	if res := handle(ctx, d, host); res[0].Skipped == "" || len(rec.reqs) != 4 {
 		t.Fatalf("%+v", res)
 	}
 }
@@ -118,4 +118,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted %+v", p)
 		}
 	})
+}
+
+// handle decides on one alert and carries the response out at once, as the sensor does on
+// its responder goroutine; nil for a rule the plan does not name.
+func handle(ctx context.Context, d *Dispatcher, a *stream.Alert) []Result {
+	res, req := d.Decide(a)
+	if res == nil {
+		return nil
+	}
+	if req != nil {
+		d.Do(ctx, res, req)
+	}
+	return []Result{*res}
 }
