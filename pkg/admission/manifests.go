@@ -1,12 +1,11 @@
 package admission
 
 import (
-	"bytes"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/eksguard/eksguard/internal/yamldocs"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -15,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 )
 
 // TLS sources for the serving certificate.
@@ -392,7 +390,7 @@ func (o *ManifestOptions) Manifests() ([]byte, error) {
 		}
 		objs = append(objs, mwc)
 	}
-	return renderYAML(objs)
+	return yamldocs.Marshal(objs)
 }
 
 func certManagerObjects(ns, name, secret, host string, labels map[string]string) []any {
@@ -419,58 +417,3 @@ func certManagerObjects(ns, name, secret, host string, labels map[string]string)
 func ptrIntStr(v intstr.IntOrString) *intstr.IntOrString { return &v }
 
 func secondsDuration(s int32) time.Duration { return time.Duration(s) * time.Second }
-
-// renderYAML writes objects as YAML documents, dropping the empty status and
-// creationTimestamp fields typed objects carry.
-func renderYAML(objs []any) ([]byte, error) {
-	var b bytes.Buffer
-	for i, o := range objs {
-		y, err := yaml.Marshal(o)
-		if err != nil {
-			return nil, err
-		}
-		var m map[string]any
-		if err := yaml.Unmarshal(y, &m); err != nil {
-			return nil, err
-		}
-		delete(m, "status")
-		clean(m)
-		y, err = yaml.Marshal(m)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		b.Write(y)
-	}
-	return b.Bytes(), nil
-}
-
-// clean removes null creationTimestamp fields and empty status maps at any depth.
-func clean(v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if (k == "creationTimestamp" && x[k] == nil) || (k == "status" && isEmptyMap(x[k])) {
-				delete(x, k)
-				continue
-			}
-			clean(x[k])
-		}
-	case []any:
-		for _, e := range x {
-			clean(e)
-		}
-	}
-}
-
-func isEmptyMap(v any) bool {
-	m, ok := v.(map[string]any)
-	return ok && len(m) == 0
-}

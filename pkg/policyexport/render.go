@@ -1,11 +1,10 @@
 package policyexport
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/eksguard/eksguard/internal/yamldocs"
 )
 
 // Formats.
@@ -84,18 +83,7 @@ func Render(format string, policies []Policy, o Options) ([]byte, error) {
 			return nil, fmt.Errorf("format %q: want vap, kyverno or gatekeeper", format)
 		}
 	}
-	var b bytes.Buffer
-	for i, d := range docs {
-		y, err := yaml.Marshal(d)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		b.Write(y)
-	}
-	return b.Bytes(), nil
+	return yamldocs.Marshal(docs)
 }
 
 func vap(p Policy) map[string]any {
