@@ -1,14 +1,13 @@
 package cli
 
 import (
-	"compress/gzip"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/image/imagetest"
 	"github.com/eksguard/eksguard/pkg/inventory"
 )
@@ -18,19 +17,7 @@ import (
 // testdata/osv-redhat) matches the epoch-bearing package, the table's summary line words
 // itself for an image, and SARIF points at the files under a dir: root.
 func TestScanImageRPM(t *testing.T) {
-	f, err := os.Open("../../pkg/image/pkgdb/rpmdb/testdata/rpmdb3.sqlite.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.Gunzip(t, "../../pkg/image/pkgdb/rpmdb/testdata/rpmdb3.sqlite.gz")
 	dbFile := filepath.Join(t.TempDir(), "rpmdb.sqlite")
 	os.WriteFile(dbFile, db, 0o644)
 	spec := imagetest.Spec{Layers: []imagetest.Layer{{Files: []imagetest.Entry{

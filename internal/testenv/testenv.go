@@ -4,6 +4,8 @@
 package testenv
 
 import (
+	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,4 +64,23 @@ func Reference(t testing.TB, rel string) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// Gunzip reads a gzipped test fixture whole, failing the test on any error.
+func Gunzip(t testing.TB, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
 }

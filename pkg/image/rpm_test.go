@@ -1,14 +1,13 @@
 package image_test
 
 import (
-	"compress/gzip"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/eksguard/eksguard/internal/testenv"
 	"github.com/eksguard/eksguard/pkg/image"
 	"github.com/eksguard/eksguard/pkg/image/imagetest"
 )
@@ -17,19 +16,7 @@ import (
 // image spec reads.
 func rpmFixture(t *testing.T, name string) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join("pkgdb", "rpmdb", "testdata", name+".gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testenv.Gunzip(t, filepath.Join("pkgdb", "rpmdb", "testdata", name+".gz"))
 	out := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(out, b, 0o644); err != nil {
 		t.Fatal(err)

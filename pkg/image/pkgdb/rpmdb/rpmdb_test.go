@@ -7,12 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"hash/adler32"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/eksguard/eksguard/internal/testenv"
 )
 
 // The fixtures (see testdata/README.md for how each was made):
@@ -31,20 +32,7 @@ var writeFixtures = flag.Bool("write-ndb", false, "rewrite testdata/Packages3.nd
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name+".gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testenv.Gunzip(t, filepath.Join("testdata", name+".gz"))
 }
 
 // line formats a header as the golden files' rpm --qf does.
