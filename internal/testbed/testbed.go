@@ -324,6 +324,9 @@ func (e *Env) ServiceAccount(rbac []byte, namespace, name string) (*rest.Config,
 	if err := e.Create(ctx, rbac); err != nil {
 		return nil, err
 	}
+	if err := e.waitAuthorized(ctx, rbac, namespace, name); err != nil {
+		return nil, err
+	}
 	expiry := int64(24 * 3600)
 	tr, err := e.Client.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, name,
 		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
